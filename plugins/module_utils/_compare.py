@@ -1,0 +1,128 @@
+# Copyright: (c) 2026, adcops.netscaler contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Comparison and diff helpers for idempotency. PRIVATE to the adcops.netscaler collection.
+
+NITRO reads back differently from what it was sent (nitro_api.md §1.9, §2.5):
+numbers come back as strings, enum values compare case-insensitively, port ``*``
+is 65535 and lbmonitor normalises ``interval 60 SEC`` to ``1 MIN``. The helpers
+below compare only the keys the user manages, in those terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+WILDCARD_PORT = 65535  # "* in CLI is represented as 65535 in NITRO API" (§1.9, DOC-REF)
+_TIME_FACTORS = {"MSEC": 0.001, "SEC": 1, "MIN": 60}
+
+
+def normalize_port(value: Any) -> Any:
+    if value is None:
+        return None
+    if str(value).strip() == "*":
+        return WILDCARD_PORT
+    return int(value)
+
+
+def to_seconds(value: Any, units: Any = "SEC") -> float | None:
+    """A monitor time (interval, resptimeout, downtime) in seconds, whatever unit NITRO chose."""
+    if value is None:
+        return None
+    factor = _TIME_FACTORS.get(str(units or "SEC").upper())
+    if factor is None:
+        raise ValueError(f"unknown time unit {units!r}")
+    return float(value) * factor
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def canonical(value: Any) -> Any:
+    """A form in which two NITRO values are equal when NITRO treats them as equal."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set)):
+        return tuple(sorted(str(canonical(v)) for v in value))
+    if _is_number(value):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return str(value).strip().casefold()
+
+
+def values_equal(want: Any, have: Any) -> bool:
+    return canonical(want) == canonical(have)
+
+
+class DifferenceTracker:
+    """Collects before/after of the managed keys; feeds both ``changed`` and ``diff``."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[Any, Any]] = {}
+
+    def add(self, key: str, before: Any, after: Any) -> None:
+        self._entries[key] = (before, after)
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def before(self) -> dict[str, Any]:
+        return {key: before for key, (before, _after) in self._entries.items()}
+
+    def after(self) -> dict[str, Any]:
+        return {key: after for key, (_before, after) in self._entries.items()}
+
+
+def differences(
+    want: Mapping[str, Any],
+    have: Mapping[str, Any] | None,
+    *,
+    keys: Iterable[str] | None = None,
+    read_as: Mapping[str, str] | None = None,
+    normalizers: Mapping[str, Callable[[Any], Any]] | None = None,
+) -> DifferenceTracker:
+    """Compare the user's values (``want``, None = not managed) with what NITRO shows (``have``).
+
+    ``read_as`` maps an option to the attribute NITRO returns it under (service ``ip`` is
+    read back as ``ipaddress``, §2.2). ``normalizers`` turn both sides into comparable values.
+    """
+    tracker = DifferenceTracker()
+    have = have or {}
+    read_as = read_as or {}
+    normalizers = normalizers or {}
+    for key in keys if keys is not None else want.keys():
+        wanted = want.get(key)
+        if wanted is None:
+            continue
+        current = have.get(read_as.get(key, key))
+        normalize = normalizers.get(key)
+        left, right = (normalize(wanted), normalize(current)) if normalize else (wanted, current)
+        if not values_equal(left, right):
+            tracker.add(key, current, wanted)
+    return tracker
+
+
+def pick(obj: Mapping[str, Any] | None, keys: Iterable[str], read_as: Mapping[str, str] | None = None) -> dict:
+    """The managed keys of a NITRO object, under the option names, for diff and return values."""
+    if not obj:
+        return {}
+    read_as = read_as or {}
+    return {key: obj.get(read_as.get(key, key)) for key in keys if read_as.get(key, key) in obj}
