@@ -83,7 +83,7 @@ class NitroError(Exception):
         return self.errorcode == ALREADY_EXISTS_CODE
 
     def __str__(self) -> str:
-        target = self.resource or ""
+        target = "" if self.resource in (None, self.operation) else self.resource
         if self.name is not None:
             target = f"{target} {self.name!r}"
         head = f"NITRO {self.operation or 'request'} {target}".rstrip() + " failed"

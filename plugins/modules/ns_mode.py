@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, adcops.netscaler contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ns_mode
+short_description: Enable or disable NetScaler modes (nsmode) such as MBF, USIP and L3
+version_added: 0.1.0
+description:
+  - Enables or disables global NetScaler modes through the NITRO C(nsmode) resource.
+  - Reads the current modes first and sends one C(enable) or C(disable) action with only the modes that differ,
+    so a second run reports no change and sends no write (the official collection always reports a change here).
+  - Direct Server Return needs C(MBF) (MAC-based forwarding); C(USIP) makes every service without its own
+    C(usip) setting use the client's IP as source.
+author:
+  - adcops.netscaler maintainers
+options:
+  modes:
+    description:
+      - The modes to enable or disable, by their NITRO names (C(FR), C(L2), C(USIP), C(CKA), C(TCPB), C(MBF), C(Edge),
+        C(USNIP), C(L3), C(PMTUD), C(SRADV), C(DRADV), C(IRADV), C(SRADV6), C(DRADV6), C(BridgeBPDUs), C(RISE_APBR),
+        C(RISE_RHI), C(ULFD)) or their long CLI names (C(FastRamp), C(MACbasedforwarding), C(UseSourceIP)...).
+      - Names are case-insensitive.
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - V(enabled) enables every mode in O(modes); V(disabled) disables them. Other modes are left alone.
+    type: str
+    choices: [enabled, disabled]
+    default: enabled
+extends_documentation_fragment:
+  - adcops.netscaler.connection
+  - adcops.netscaler.attributes
+  - adcops.netscaler.attributes.actiongroup_nitro
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+seealso:
+  - module: adcops.netscaler.lb_vserver
+"""
+
+EXAMPLES = r"""
+- name: Turn on MAC-based forwarding for Direct Server Return
+  adcops.netscaler.ns_mode:
+    nsip: 192.0.2.10
+    nitro_user: nsroot
+    nitro_pass: "{{ vault_nitro_pass }}"
+    modes: [MBF]
+    state: enabled
+
+- name: Make sure the appliance does not use the client IP globally
+  adcops.netscaler.ns_mode:
+    modes: [USIP]
+    state: disabled
+"""
+
+RETURN = r"""
+modes:
+  description: Every mode NITRO reports, by NITRO mode name, and whether it is enabled, after the task.
+  returned: success
+  type: dict
+  sample: {"FR": true, "L3": true, "MBF": true, "USIP": false, "Edge": true}
+changed_modes:
+  description: The modes the task enabled or disabled (or would have, in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [MBF]
+"""
+
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
+    ModuleManager,
+    NitroModule,
+    ParameterError,
+)
+
+# NITRO mode name -> the boolean attribute a GET of nsmode reports it under (JAVA-SDK nsmode fields,
+# nitro_api.md §2.9), plus the long CLI aliases the enable action also accepts.
+MODES = {
+    "FR": ("fr", "FastRamp"),
+    "L2": ("l2", "L2mode"),
+    "USIP": ("usip", "UseSourceIP"),
+    "CKA": ("cka", "ClientKeepAlive"),
+    "TCPB": ("tcpb", "TCPBuffering"),
+    "MBF": ("mbf", "MACbasedforwarding"),
+    "Edge": ("edge", "Edge"),
+    "USNIP": ("usnip", "UseSNIP"),
+    "L3": ("l3", "L3mode"),
+    "PMTUD": ("pmtud", "PathMTUDiscovery"),
+    "SRADV": ("sradv", "StaticRouteAdvertisement"),
+    "DRADV": ("dradv", "DirectRouteAdvertisement"),
+    "IRADV": ("iradv", "IntranetRouteAdvertisement"),
+    "SRADV6": ("sradv6", "Ipv6StaticRouteAdvertisement"),
+    "DRADV6": ("dradv6", "Ipv6DirectRouteAdvertisement"),
+    "BridgeBPDUs": ("bridgebpdus", "BridgeBPDUs"),
+    "RISE_APBR": ("rise_apbr", "RISE_APBR"),
+    "RISE_RHI": ("rise_rhi", "RISE_RHI"),
+    "ULFD": ("ulfd", "ULFD"),
+}
+_LOOKUP = {alias.casefold(): name for name, (attr, long_name) in MODES.items() for alias in (name, attr, long_name)}
+
+
+def canonical_mode(value: str) -> str:
+    try:
+        return _LOOKUP[value.strip().casefold()]
+    except KeyError:
+        raise ParameterError(
+            f"modes: unknown mode {value!r}; allowed: {', '.join(MODES)} (or their long names)"
+        ) from None
+
+
+def is_on(value: object) -> bool:
+    # JAVA-SDK types these as Boolean; some builds render them as strings.
+    return str(value).strip().casefold() in ("true", "1", "yes", "enabled")
+
+
+class NsModeManager(ModuleManager):
+    def validate(self) -> None:
+        if not self.params["modes"]:
+            raise ParameterError("modes: give at least one mode")
+        self.modes = list(dict.fromkeys(canonical_mode(mode) for mode in self.params["modes"]))
+
+    def current(self) -> dict[str, bool]:
+        found = self.client.get("nsmode")
+        shown = found[0] if found else {}
+        return {name: is_on(shown.get(attr)) for name, (attr, _long) in MODES.items() if attr in shown}
+
+    def run(self) -> dict:
+        enable = self.params["state"] == "enabled"
+        before = self.current()
+        todo = [mode for mode in self.modes if before.get(mode, False) != enable]
+        after = {**before, **dict.fromkeys(todo, enable)}
+        if todo:
+            self.write(self.client.action, "nsmode", "enable" if enable else "disable", {"mode": todo})
+            if not self.check_mode:
+                after = self.current()
+        return self.result(
+            bool(todo),
+            before={mode: before.get(mode, False) for mode in self.modes},
+            after={mode: after.get(mode, False) for mode in self.modes},
+            modes=after,
+            changed_modes=todo,
+        )
+
+
+def main() -> None:
+    NitroModule(
+        {
+            "modes": {"type": "list", "elements": "str", "required": True},
+            "state": {"type": "str", "default": "enabled", "choices": ["enabled", "disabled"]},
+        }
+    ).run(NsModeManager)
+
+
+if __name__ == "__main__":
+    main()
