@@ -1,0 +1,253 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, adcops.netscaler contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ns_ip_icmp
+short_description: Manage how a NetScaler-owned IP (VIP) answers ICMP and ARP
+version_added: 0.1.0
+description:
+  - Sets the ICMP, ARP and route health injection behaviour of a NetScaler-owned IP address (NITRO C(nsip)),
+    typically a VIP that an C(lbvserver) created.
+  - Reads the IP first and sends one C(PUT nsip) with only the attributes that differ; a second identical run
+    sends only GET requests and reports no change.
+  - An IP that does not exist on the appliance is an error, because a VIP normally comes into being with the
+    vserver that uses it. With O(create=true) the module adds it as type C(VIP) with O(netmask).
+  - Also returns the load balancing vservers that use the IP (one filtered C(GET lbvserver?filter=ipv46:<ip>)),
+    so a caller can see whether a VIP is shared, which matters for O(icmpresponse=VSVR_CNTRLD).
+author:
+  - adcops.netscaler maintainers
+options:
+  ipaddress:
+    description:
+      - The IPv4 or IPv6 address of the NetScaler-owned IP. It is the key of C(nsip) and cannot change.
+    type: str
+    required: true
+  td:
+    description:
+      - Traffic domain of the IP, 0 to 4094. Sent as C(args=td:<n>) on the GET (nitro_api.md §2.7, COLL
+        C(get_arg_keys)). Omit for the default traffic domain.
+    type: int
+  icmp:
+    description:
+      - Per-IP master switch for ICMP. V(DISABLED) makes the IP never answer ping, whatever O(icmpresponse) says
+        (nitro_api.md §2.11, DOC-ICMP).
+    type: str
+    choices: [ENABLED, DISABLED]
+  icmpresponse:
+    description:
+      - When a VIP answers ICMP echo requests (nitro_api.md §2.11, DOC-ICMP, CLI-REF C(add ns ip -icmpResponse)).
+      - V(NONE) (appliance default) always answers; V(ONE_VSERVER) answers when at least one vserver on the IP is
+        UP; V(ALL_VSERVERS) only when all of them are UP.
+      - V(VSVR_CNTRLD) lets each vserver's C(icmpvsrresponse) decide. All PASSIVE, always answer; all ACTIVE,
+        answer when at least one vserver is UP; mixed, answer only when an ACTIVE vserver is UP.
+    type: str
+    choices: [NONE, ONE_VSERVER, ALL_VSERVERS, VSVR_CNTRLD]
+  arp:
+    description:
+      - Per-IP master switch for ARP replies (nitro_api.md §2.7).
+    type: str
+    choices: [ENABLED, DISABLED]
+  arpresponse:
+    description:
+      - When the VIP answers ARP, with the same meaning as O(icmpresponse) but without V(VSVR_CNTRLD)
+        (nitro_api.md §2.11).
+    type: str
+    choices: [NONE, ONE_VSERVER, ALL_VSERVERS]
+  vserverrhilevel:
+    description:
+      - When the VIP is advertised by route health injection. Appliance default V(ONE_VSERVER);
+        V(VSVR_CNTRLD) lets each vserver's C(rhistate) decide (nitro_api.md §2.7).
+    type: str
+    choices: [ONE_VSERVER, ALL_VSERVERS, NONE, VSVR_CNTRLD]
+  create:
+    description:
+      - Add the IP as type C(VIP) when it does not exist. Without it a missing IP fails the task.
+      - Only used when the IP is missing; the type of an existing IP is never changed (C(type) is immutable,
+        nitro_api.md §2.7).
+    type: bool
+    default: false
+  netmask:
+    description:
+      - Netmask of the VIP when O(create=true) adds it. Required with O(create=true); ignored for an IP that
+        already exists.
+    type: str
+notes:
+  - O(icmpresponse) and O(arpresponse) have no effect on ICMP or ARP when O(icmp) or O(arp) is V(DISABLED).
+  - The sources do not say outright that a vserver's C(icmpvsrresponse) works only under
+    O(icmpresponse=VSVR_CNTRLD); the collection assumes it (nitro_api.md §2.11, to verify on an appliance).
+extends_documentation_fragment:
+  - adcops.netscaler.connection
+  - adcops.netscaler.attributes
+  - adcops.netscaler.attributes.actiongroup_nitro
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+seealso:
+  - module: adcops.netscaler.lb_vserver
+  - module: adcops.netscaler.ns_tcpparam
+"""
+
+EXAMPLES = r"""
+- name: Let the vservers on the VIP decide whether it answers ping
+  adcops.netscaler.ns_ip_icmp:
+    nsip: 192.0.2.10
+    nitro_user: nsroot
+    nitro_pass: "{{ vault_nitro_pass }}"
+    ipaddress: 198.51.100.20
+    icmpresponse: VSVR_CNTRLD
+
+- name: Stop answering ARP for a VIP when every vserver on it is down
+  adcops.netscaler.ns_ip_icmp:
+    ipaddress: 198.51.100.20
+    arpresponse: ALL_VSERVERS
+
+- name: Add a VIP that no vserver uses yet and make it silent
+  adcops.netscaler.ns_ip_icmp:
+    ipaddress: 198.51.100.30
+    create: true
+    netmask: 255.255.255.255
+    icmp: DISABLED
+"""
+
+RETURN = r"""
+nsip:
+  description: The IP as the appliance shows it after the task (in check mode, what it would show).
+  returned: success
+  type: dict
+  sample: {"ipaddress": "198.51.100.20", "type": "VIP", "td": "0", "icmp": "ENABLED", "icmpresponse": "VSVR_CNTRLD"}
+lbvservers:
+  description:
+    - The load balancing vservers whose C(ipv46) is this IP, with their state and C(icmpvsrresponse).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"name": "web", "ipv46": "198.51.100.20", "port": 80, "curstate": "UP", "icmpvsrresponse": "ACTIVE"}]
+created:
+  description: Whether the task added the IP (or would have, in check mode).
+  returned: success
+  type: bool
+changed_keys:
+  description: The attributes the task changed (or would have, in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [icmpresponse]
+"""
+
+import ipaddress as ipaddr
+from typing import Any
+
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, pick
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
+    ModuleManager,
+    NitroModule,
+    ParameterError,
+)
+
+MANAGED = ("icmp", "icmpresponse", "arp", "arpresponse", "vserverrhilevel")
+VSERVER_ATTRS = ("name", "ipv46", "port", "servicetype", "curstate", "effectivestate", "icmpvsrresponse", "td")
+
+
+class NsIpIcmpManager(ModuleManager):
+    def validate(self) -> None:
+        params = self.params
+        try:
+            self.ip = str(ipaddr.ip_address(params["ipaddress"].strip()))
+        except ValueError:
+            raise ParameterError(f"ipaddress: {params['ipaddress']!r} is not a valid IPv4 or IPv6 address") from None
+        td = params["td"]
+        if td is not None and not 0 <= td <= 4094:
+            raise ParameterError(f"td: {td} is out of range; allowed: 0 to 4094 (nitro_api.md §2.1)")
+        if params["create"]:
+            netmask = params["netmask"]
+            if not netmask:
+                raise ParameterError("netmask: required when create is true (the netmask of the VIP to add)")
+            try:
+                ipaddr.ip_network(f"0.0.0.0/{netmask}" if "." in netmask else f"::/{netmask}")
+            except ValueError:
+                raise ParameterError(f"netmask: {netmask!r} is not a valid netmask, e.g. 255.255.255.255") from None
+        self.want = {key: params[key] for key in MANAGED if params[key] is not None}
+
+    def _args(self) -> dict[str, Any] | None:
+        return None if self.params["td"] is None else {"td": self.params["td"]}
+
+    def read(self) -> dict[str, Any] | None:
+        return self.client.get_one("nsip", self.ip, args=self._args())
+
+    def vservers(self) -> list[dict[str, Any]]:
+        found = self.client.get("lbvserver", filter={"ipv46": self.ip}, attrs=VSERVER_ATTRS)
+        td = self.params["td"]
+        # filter= matches ipv46 only; the same address may exist in another traffic domain.
+        return [
+            {key: vs.get(key) for key in VSERVER_ATTRS if key in vs}
+            for vs in found
+            if td is None or str(vs.get("td", 0)) == str(td)
+        ]
+
+    def run(self) -> dict[str, Any]:
+        before = self.read()
+        created = False
+        if before is None:
+            if not self.params["create"]:
+                where = "" if self.params["td"] is None else f" in traffic domain {self.params['td']}"
+                raise ParameterError(
+                    f"ipaddress: {self.ip} is not a NetScaler-owned IP (nsip){where} on this appliance. "
+                    "A VIP normally exists because an lbvserver uses it: create the vserver first, "
+                    "or set create: true and netmask to add it as a VIP"
+                )
+            created = True
+            obj = {"ipaddress": self.ip, "netmask": self.params["netmask"], "type": "VIP", **self.want}
+            if self.params["td"] is not None:
+                obj["td"] = self.params["td"]
+            self.write(self.client.add, "nsip", obj, key="ipaddress")
+            changed_keys = list(self.want)
+            after = None if self.check_mode else self.read()
+            if after is None:
+                after = {key: str(value) if key == "td" else value for key, value in obj.items()}
+            diff_before: dict[str, Any] = {}
+        else:
+            tracker = differences(self.want, before, keys=MANAGED)
+            changed_keys = tracker.keys
+            after = before
+            if tracker:
+                update = {"ipaddress": self.ip, **tracker.after()}
+                if self.params["td"] is not None:
+                    update["td"] = self.params["td"]
+                self.write(self.client.update, "nsip", update, name=self.ip)
+                after = {**before, **tracker.after()} if self.check_mode else (self.read() or before)
+            diff_before = pick(before, ("ipaddress", *self.want))
+        return self.result(
+            created or bool(changed_keys),
+            before=diff_before,
+            after=pick(after, ("ipaddress", *self.want)),
+            nsip=after,
+            lbvservers=self.vservers(),
+            created=created,
+            changed_keys=changed_keys,
+        )
+
+
+def main() -> None:
+    on_off = ["ENABLED", "DISABLED"]
+    NitroModule(
+        {
+            "ipaddress": {"type": "str", "required": True},
+            "td": {"type": "int"},
+            "icmp": {"type": "str", "choices": on_off},
+            "icmpresponse": {"type": "str", "choices": ["NONE", "ONE_VSERVER", "ALL_VSERVERS", "VSVR_CNTRLD"]},
+            "arp": {"type": "str", "choices": on_off},
+            "arpresponse": {"type": "str", "choices": ["NONE", "ONE_VSERVER", "ALL_VSERVERS"]},
+            "vserverrhilevel": {"type": "str", "choices": ["ONE_VSERVER", "ALL_VSERVERS", "NONE", "VSVR_CNTRLD"]},
+            "create": {"type": "bool", "default": False},
+            "netmask": {"type": "str"},
+        }
+    ).run(NsIpIcmpManager)
+
+
+if __name__ == "__main__":
+    main()
