@@ -48,6 +48,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .stats import TrafficCounters
+
 DEFAULT_ALLOW = ("127.0.0.0/8", "::1/128")
 TIMEOUT_FLOOR = 0.25  # seconds; a scaled resptimeout never goes below this
 DELAY_FLOOR = 0.002  # seconds; a scaled interval/downtime never goes below this
@@ -88,6 +90,13 @@ def _seconds(value: Any, units: Any, default: float) -> float:
     return _num(value, default) * UNIT_SECONDS.get(str(units or "SEC").upper(), 1.0)
 
 
+def _time(attrs: dict[str, Any], name: str, units: str, default: float) -> float:
+    # The appliance accessor adds `<name>_ms`, already resolved against the unit.
+    if attrs.get(f"{name}_ms") not in (None, ""):
+        return _num(attrs[f"{name}_ms"], default * 1000) / 1000
+    return _seconds(attrs.get(name), attrs.get(units), default)
+
+
 @dataclass(frozen=True)
 class MonitorSpec:
     """What a prober needs from an lbmonitor, with all times in real (unscaled) seconds."""
@@ -125,9 +134,9 @@ class MonitorSpec:
         return cls(
             name=name,
             type=str(base.get("type") or "TCP").upper(),
-            interval=_seconds(base.get("interval"), base.get("units3"), 5),
-            resptimeout=_seconds(base.get("resptimeout"), base.get("units4"), 2),
-            downtime=_seconds(base.get("downtime"), base.get("units2"), 30),
+            interval=_time(base, "interval", "units3", 5),
+            resptimeout=_time(base, "resptimeout", "units4", 2),
+            downtime=_time(base, "downtime", "units2", 30),
             retries=max(1, int(_num(base.get("retries"), 3))),
             failureretries=max(0, int(_num(base.get("failureretries"), 0))),
             successretries=max(1, int(_num(base.get("successretries"), 1))),
@@ -632,6 +641,7 @@ class HealthEngine:
         self._tokens = itertools.count(1)
         self._scheduler = Scheduler(self._fire, workers=workers, idle=self._idle_sync)
         self.transitions: deque[tuple[float, tuple[Any, ...], str, int, int]] = deque(maxlen=10000)
+        self.counters = TrafficCounters()  # hit counters for the stat endpoints (moved by the data plane)
 
     # -- runtime hook -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -649,6 +659,7 @@ class HealthEngine:
             self._by_owner.clear()
             self._owners.clear()
             self.transitions.clear()
+            self.counters.reset()
             self._dirty = True
         self._scheduler.clear()
         self._scheduler.wake()
@@ -818,3 +829,57 @@ def _member_key(member_key: Any) -> str:
     if isinstance(member_key, (tuple, list)):
         return ":".join(str(x) for x in member_key)
     return str(member_key)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The simulator's appliance as a target source
+# ---------------------------------------------------------------------------------------------------
+class ApplianceSource:
+    """Reads services, servicegroup members and monitors through the appliance accessors (appliance.py)."""
+
+    def __init__(self, appliance: Any) -> None:
+        self.appliance = appliance
+        self.lock = appliance.lock
+
+    def snapshot(self) -> Snapshot:
+        app = self.appliance
+        owners: dict[tuple[str, ...], OwnerInfo] = {}
+        targets: list[ProbeTarget] = []
+        specs: dict[str, MonitorSpec] = {}
+
+        def spec_for(name: str) -> MonitorSpec:
+            if name not in specs:
+                attrs = app.monitor(name) or BUILTIN_MONITORS.get(name) or {"monitorname": name}
+                specs[name] = MonitorSpec.from_attrs({**attrs, "monitorname": name})
+            return specs[name]
+
+        def add(owner: tuple[str, ...], row: dict[str, Any]) -> None:
+            owners[owner] = OwnerInfo(disabled=bool(row.get("disabled")), healthmonitor=bool(row.get("healthmonitor")))
+            for m in row.get("monitors", ()):
+                name = m["monitor_name"]
+                targets.append(
+                    ProbeTarget(
+                        owner=owner,
+                        monitor=name,
+                        ip=str(row.get("ip") or ""),
+                        port=int(row.get("port") or 0),
+                        spec=spec_for(name),
+                        probe=str(m.get("monstate", "ENABLED")).upper() != "DISABLED",
+                    )
+                )
+
+        for svc in app.iter_services():
+            add(("service", svc["name"]), svc)
+        for member in app.iter_servicegroup_members():
+            add(("member", member["servicegroupname"], _member_key(member["member_key"])), member)
+        return Snapshot(owners, targets)
+
+
+def default_factory(appliance: Any) -> HealthEngine:
+    """The simulator's default health hook (picked up by server.SimCore): real probes."""
+    clock = getattr(appliance, "clock", None)
+    return HealthEngine(
+        ApplianceSource(appliance),
+        time_scale=getattr(clock, "scale", 1.0),
+        probe_allow=getattr(appliance, "probe_allow", DEFAULT_ALLOW),
+    )
