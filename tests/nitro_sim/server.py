@@ -736,6 +736,12 @@ class NitroHandler(BaseHTTPRequestHandler):
     server_version = "NetScaler-NITRO-Simulator"
     sys_version = ""
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per request.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _dispatch(self, method: str) -> None:
         core: SimCore = self.server.core  # type: ignore[attr-defined]
         core.handle(self, method)
