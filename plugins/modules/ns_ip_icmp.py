@@ -74,6 +74,14 @@ options:
       - Netmask of the VIP when O(create=true) adds it. Required with O(create=true); ignored for an IP that
         already exists.
     type: str
+  expected_lbvservers:
+    description:
+      - Names of the lbvservers you expect on this IP. When other lbvservers use it too, the module warns and
+        lists them in RV(unexpected_lbvservers), because under O(icmpresponse=VSVR_CNTRLD) their C(icmpvsrresponse) and
+        state also decide whether the VIP answers ping (nitro_api.md §2.11).
+      - Omit to skip the check.
+    type: list
+    elements: str
 notes:
   - O(icmpresponse) and O(arpresponse) have no effect on ICMP or ARP when O(icmp) or O(arp) is V(DISABLED).
   - The sources do not say outright that a vserver's C(icmpvsrresponse) works only under
@@ -131,6 +139,28 @@ created:
   description: Whether the task added the IP (or would have, in check mode).
   returned: success
   type: bool
+unexpected_lbvservers:
+  description: The lbvservers on the IP that are not in O(expected_lbvservers) (empty when it is omitted).
+  returned: success
+  type: list
+  elements: str
+  sample: [legacy-web]
+icmp_answer:
+  description:
+    - Whether the IP answers ICMP echo now, computed from its C(state), C(icmp) and C(icmpresponse) and from the
+      current state and C(icmpvsrresponse) of the lbvservers on it, by the rules of DOC-ICMP (nitro_api.md §2.11).
+      In check mode, with the planned IP settings.
+    - Only lbvservers are considered; other vserver types on the same IP (cs, gslb, ...) are not read.
+  returned: success
+  type: dict
+  contains:
+    answers:
+      description: True when the IP answers ping.
+      type: bool
+    reason:
+      description: The rule that decided.
+      type: str
+  sample: {"answers": false, "reason": "VSVR_CNTRLD: answers only while an ACTIVE vserver is UP; none is"}
 changed_keys:
   description: The attributes the task changed (or would have, in check mode).
   returned: success
@@ -151,6 +181,37 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
 
 MANAGED = ("icmp", "icmpresponse", "arp", "arpresponse", "vserverrhilevel")
 VSERVER_ATTRS = ("name", "ipv46", "port", "servicetype", "curstate", "effectivestate", "icmpvsrresponse", "td")
+
+
+def icmp_answer(nsip: dict[str, Any], vservers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Does the IP answer ping? DOC-ICMP rules as summarised in nitro_api.md §2.11."""
+
+    def upper(value: Any, default: str) -> str:
+        return str(value or default).upper()
+
+    up = [upper(vs.get("curstate"), "DOWN") == "UP" for vs in vservers]
+    mode = upper(nsip.get("icmpresponse"), "NONE")
+    if upper(nsip.get("state"), "ENABLED") == "DISABLED":
+        return {"answers": False, "reason": "the IP is disabled: it answers neither ARP nor ICMP"}
+    if upper(nsip.get("icmp"), "ENABLED") == "DISABLED":
+        return {"answers": False, "reason": "icmp DISABLED: the IP never answers ping"}
+    if mode == "ONE_VSERVER":
+        return {"answers": any(up), "reason": "ONE_VSERVER: answers while at least one vserver on the IP is UP"}
+    if mode == "ALL_VSERVERS":
+        return {"answers": all(up), "reason": "ALL_VSERVERS: answers only while every vserver on the IP is UP"}
+    if mode == "VSVR_CNTRLD":
+        active = [
+            is_up
+            for vs, is_up in zip(vservers, up, strict=True)
+            if upper(vs.get("icmpvsrresponse"), "PASSIVE") == "ACTIVE"
+        ]
+        if not active:
+            return {"answers": True, "reason": "VSVR_CNTRLD with every vserver PASSIVE: always answers"}
+        return {
+            "answers": any(active),
+            "reason": f"VSVR_CNTRLD: answers only while an ACTIVE vserver is UP ({sum(active)} of {len(active)} UP)",
+        }
+    return {"answers": True, "reason": "icmpresponse NONE: always answers"}
 
 
 class NsIpIcmpManager(ModuleManager):
@@ -221,12 +282,25 @@ class NsIpIcmpManager(ModuleManager):
                 self.write(self.client.update, "nsip", update, name=self.ip)
                 after = {**before, **tracker.after()} if self.check_mode else (self.read() or before)
             diff_before = pick(before, ("ipaddress", *self.want))
+        vservers = self.vservers()
+        unexpected: list[str] = []
+        expected = self.params["expected_lbvservers"]
+        if expected is not None:
+            unexpected = [vs["name"] for vs in vservers if vs.get("name") not in expected]
+            if unexpected:
+                self.nitro.warn(
+                    f"VIP {self.ip} is shared with lbvservers not in the expected list: {', '.join(unexpected)}. "
+                    "Under icmpresponse VSVR_CNTRLD an ACTIVE one among them that is UP keeps the VIP answering "
+                    "ping, and their state decides too; set their icmpvsrresponse deliberately"
+                )
         return self.result(
             created or bool(changed_keys),
             before=diff_before,
             after=pick(after, ("ipaddress", *self.want)),
             nsip=after,
-            lbvservers=self.vservers(),
+            lbvservers=vservers,
+            unexpected_lbvservers=unexpected,
+            icmp_answer=icmp_answer(after, vservers),
             created=created,
             changed_keys=changed_keys,
         )
@@ -245,6 +319,7 @@ def main() -> None:
             "vserverrhilevel": {"type": "str", "choices": ["ONE_VSERVER", "ALL_VSERVERS", "NONE", "VSVR_CNTRLD"]},
             "create": {"type": "bool", "default": False},
             "netmask": {"type": "str"},
+            "expected_lbvservers": {"type": "list", "elements": "str"},
         }
     ).run(NsIpIcmpManager)
 

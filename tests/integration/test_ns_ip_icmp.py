@@ -187,3 +187,28 @@ def test_nitro_error_is_passed_through(sim: Any) -> None:
     assert res["nitro_error"]["http_status"] == 599
     assert "Invalid argument value" in res["msg"]
     assert nsip(sim)["icmpresponse"] == "NONE"
+
+
+def test_expected_lbvservers_warns_about_shared_vip(sim: Any) -> None:
+    add_vserver(sim, "web", port=80)
+    add_vserver(sim, "legacy", port=8080)
+    res = run_module("ns_ip_icmp", {**connection(sim), "ipaddress": VIP, "expected_lbvservers": ["web"]})
+    assert res["changed"] is False
+    assert res["unexpected_lbvservers"] == ["legacy"]
+    assert "shared with lbvservers not in the expected list: legacy" in str(res.get("warnings"))
+    quiet = run_module("ns_ip_icmp", {**connection(sim), "ipaddress": VIP, "expected_lbvservers": ["web", "legacy"]})
+    assert quiet["unexpected_lbvservers"] == []
+    assert not quiet.get("warnings")
+
+
+def test_icmp_answer_follows_vserver_control(sim: Any) -> None:
+    add_vserver(sim, "web")
+    nitro(sim, "PUT", "lbvserver", {"lbvserver": {"name": "web", "icmpvsrresponse": "ACTIVE"}})
+    # a vserver without services is DOWN (nitro_api.md §2.11)
+    default = run_module("ns_ip_icmp", {**connection(sim), "ipaddress": VIP})
+    assert default["icmp_answer"]["answers"] is True  # icmpresponse NONE: always
+    assert default["lbvservers"][0]["curstate"] == "DOWN"
+    assert sim.vip(VIP)["answers_icmp"] is True
+    quiet = run_module("ns_ip_icmp", {**connection(sim), "ipaddress": VIP, "icmpresponse": "VSVR_CNTRLD"})
+    assert quiet["icmp_answer"]["answers"] is False
+    assert sim.vip(VIP)["answers_icmp"] is False  # the simulator's behaviour engine agrees
