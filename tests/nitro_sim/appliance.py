@@ -305,6 +305,7 @@ class Appliance:
             obj = self._get_obj(res, name)
             if obj.get("_builtin"):
                 raise E.ns_error(257, name)
+            body = _monitor_type_key(res, body, obj, name)
             vals = self._validate(spec, {**body, spec.key: name}, "update")
             vals.pop(spec.key, None)
             check = getattr(self, f"_check_{res}", None)
@@ -738,6 +739,7 @@ class Appliance:
         if name is None:
             raise E.required_missing(spec.key)
         obj = self._get_obj(spec.name, str(name))
+        body = _monitor_type_key(spec.name, body, obj, str(name))
         names = [k for k in body if k != spec.key]
         for key in names:
             attr = spec.attrs.get(key)
@@ -1477,6 +1479,17 @@ def _normalise_interval(obj: dict[str, Any]) -> None:
     if obj.get("units3", "SEC") != "MIN" and ms % 60000 == 0:
         obj["interval"] = ms // 60000
         obj["units3"] = "MIN"
+
+
+def _monitor_type_key(res: str, body: dict[str, Any], obj: dict[str, Any], name: str) -> dict[str, Any]:
+    """lbmonitor set/unset carry `type` with the name (JAVA-SDK lbmonitor.update/unset send monitorname and type):
+    it identifies the monitor, as `args=type:` does on delete (nitro_api.md §2.5); a different type finds none."""
+    if res != "lbmonitor" or "type" not in body:
+        return body
+    body = dict(body)
+    if str(body.pop("type")).upper() != str(obj.get("type", "")).upper():
+        raise E.not_found(f"monitorName, {name}")
+    return body
 
 
 def _rekey(table: dict[Any, Any], old: Any, new: Any) -> None:
