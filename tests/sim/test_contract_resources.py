@@ -70,7 +70,6 @@ def test_update_url_name_only(api):
         ("service", {"name": "v", "servicetype": "HTTP", "ip": "127.0.0.20", "port": 80}, "servicetype", "TCP"),
         ("service", {"name": "v", "servicetype": "HTTP", "ip": "127.0.0.20", "port": 80}, "port", 81),
         ("service", {"name": "v", "servicetype": "HTTP", "ip": "127.0.0.20", "port": 80}, "servername", "x"),
-        ("lbmonitor", {"monitorname": "v", "type": "HTTP"}, "type", "TCP"),
     ],
 )
 def test_immutable_attribute_on_update_is_rejected(api, res, seed, attr, value):
@@ -79,6 +78,17 @@ def test_immutable_attribute_on_update_is_rejected(api, res, seed, attr, value):
     result = api.call("PUT", res, {res: {key: "v", attr: value}})
     assert_error(result, 400, 1090)
     assert api.one(res, "v").get(attr) != str(value)
+
+
+def test_lbmonitor_type_identifies_the_monitor_on_update(api):
+    """lbmonitor set carries `type` with the name (JAVA-SDK lbmonitor.update): another type finds no monitor."""
+    api.add("lbmonitor", monitorname="m", type="HTTP")
+    assert_error(
+        api.call("PUT", "lbmonitor", {"lbmonitor": {"monitorname": "m", "type": "TCP", "retries": 5}}), 404, 258
+    )
+    assert api.call("PUT", "lbmonitor", {"lbmonitor": {"monitorname": "m", "type": "HTTP", "retries": 5}})[0] == 200
+    mon = api.one("lbmonitor", "m")
+    assert (mon["type"], mon["retries"]) == ("HTTP", "5")
 
 
 def test_unknown_attribute_is_rejected_on_add_and_update(api):
