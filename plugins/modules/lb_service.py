@@ -13,8 +13,8 @@ description:
   - Option names are NITRO attribute names, so the NetScaler documentation applies directly.
   - B(Single mode) manages the service given by O(name). B(List mode) manages every item of O(services); the
     top-level options are defaults for every item. A list converges with a constant number of NITRO requests
-    however long it is (one GET of all services, then at most one bulk request per kind of change: add with
-    rollback, update, enable, disable, delete; one GET to return the result), so a 500-member pool does not
+    however long it is (one GET of all services, then at most one bulk request per kind of change (add with
+    rollback, update, enable, disable, delete) and one GET to return the result), so a 500-member pool does not
     cost 500 round trips.
   - Only the options you give are compared and changed; the others keep the appliance's values.
   - O(servicetype), O(port), O(servername) and O(td) cannot be changed by NITRO. A change fails with a message
@@ -25,7 +25,7 @@ options:
   name:
     description:
       - Name of the service (single mode). Cannot be changed after creation.
-      - ASCII letters, digits and C(_ # . : @ = -) or space, starting with a letter, digit or C(_); at most 127
+      - ASCII letters, digits and C(_), C(#), C(.), C(:), C(@), C(=), C(-) or space, starting with a letter, digit or C(_); at most 127
         characters (NITRO name rule).
       - Mutually exclusive with O(services); one of them is required.
     type: str

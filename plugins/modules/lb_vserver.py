@@ -24,7 +24,7 @@ author:
 options:
   name:
     description:
-      - Name of the virtual server. ASCII letters, digits and C(_ # . : @ = -) or space, starting with a letter, digit
+      - Name of the virtual server. ASCII letters, digits and C(_), C(#), C(.), C(:), C(@), C(=), C(-) or space, starting with a letter, digit
         or C(_); at most 127 characters.
     type: str
     required: true
