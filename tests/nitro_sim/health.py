@@ -642,18 +642,41 @@ class HealthEngine:
         self._scheduler = Scheduler(self._fire, workers=workers, idle=self._idle_sync)
         self.transitions: deque[tuple[float, tuple[Any, ...], str, int, int]] = deque(maxlen=10000)
         self.counters = TrafficCounters()  # hit counters for the stat endpoints (moved by the data plane)
+        self.dataplane: Any = None  # dataplane.DataPlane while enabled
+        self.dataplane_default = False  # state restored by reset() (NITRO_SIM_DATAPLANE=1 sets it)
 
     # -- runtime hook -------------------------------------------------------------------------------
     def start(self) -> None:
         self._scheduler.start()
         self._dirty = True
         self._scheduler.wake()
+        if self.dataplane_default:
+            self.enable_dataplane(True)
 
     def stop(self) -> None:
+        self.enable_dataplane(False)
         self._scheduler.stop()
+
+    def enable_dataplane(self, on: bool = True, *, join: bool = True) -> Any:
+        """Start or stop the optional data plane (dataplane.py); returns it while enabled."""
+        if on and self.dataplane is None:
+            from .dataplane import DataPlane
+
+            appliance = getattr(self.source, "appliance", None)
+            if appliance is None:
+                raise RuntimeError("the data plane needs the simulator's appliance as the target source")
+            self.dataplane = DataPlane(appliance, self.counters, self.allow)
+            self.dataplane.start()
+        elif not on and self.dataplane is not None:
+            plane, self.dataplane = self.dataplane, None
+            plane.stop(join=join)
+        return self.dataplane
 
     def reset(self) -> None:
         """Forget every runtime state (the appliance configuration was reset)."""
+        # Called under the appliance lock: do not wait for the data plane thread, it may be waiting for that lock.
+        if self.dataplane is not None and not self.dataplane_default:
+            self.enable_dataplane(False, join=False)
         with self._lock:
             self._bindings.clear()
             self._by_owner.clear()
@@ -878,8 +901,10 @@ class ApplianceSource:
 def default_factory(appliance: Any) -> HealthEngine:
     """The simulator's default health hook (picked up by server.SimCore): real probes."""
     clock = getattr(appliance, "clock", None)
-    return HealthEngine(
+    engine = HealthEngine(
         ApplianceSource(appliance),
         time_scale=getattr(clock, "scale", 1.0),
         probe_allow=getattr(appliance, "probe_allow", DEFAULT_ALLOW),
     )
+    engine.dataplane_default = os.environ.get("NITRO_SIM_DATAPLANE", "") not in ("", "0")
+    return engine
