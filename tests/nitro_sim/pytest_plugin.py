@@ -32,11 +32,13 @@ class SimHandle:
         self.tls_url = self.url if self.tls else None
         self.cert_path = simulator.cert_path if simulator is not None else None
         self._http = requests.Session()
-        self._http.verify = self.cert_path or False
+        # No proxies or CA bundles from the environment: REQUESTS_CA_BUNDLE would override session.verify.
+        self._http.trust_env = False
+        self._verify: str | bool = self.cert_path or False
 
     # -- control API -------------------------------------------------------------------------------------------------
     def _control(self, method: str, path: str, body: Any = None) -> Any:
-        resp = self._http.request(method, f"{self.url}/sim/v1/{path}", json=body, timeout=30)
+        resp = self._http.request(method, f"{self.url}/sim/v1/{path}", json=body, timeout=30, verify=self._verify)
         if resp.status_code >= 400:
             raise AssertionError(f"control {method} {path}: {resp.status_code} {resp.text}")
         return resp.json()
@@ -107,7 +109,9 @@ class SimHandle:
         if not path.startswith("/"):
             path = CONFIG + path
         headers = {"X-NITRO-USER": self.user, "X-NITRO-PASS": self.password}
-        resp = self._http.request(method, self.url + path, json=body, params=params, headers=headers, timeout=60)
+        resp = self._http.request(
+            method, self.url + path, json=body, params=params, headers=headers, timeout=60, verify=self._verify
+        )
         try:
             payload = resp.json()
         except ValueError:
