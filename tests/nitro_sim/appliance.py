@@ -277,10 +277,13 @@ class Appliance:
                     # equal to the stored ones are tolerated so a repeated add succeeds.
                     stored = self.objects[res][str(name)]
                     upd = {}
+                    current = dict(stored)
+                    if res == "service":  # a service stores its server, not the `ip` it was added with
+                        current["ip"] = self.objects["server"].get(stored["servername"], {}).get("ipaddress")
                     for k, v in body.items():
                         attr = spec.attrs.get(k)
                         if attr is not None and attr.add_only and k != spec.key:
-                            if _safe_coerce(attr, v) != stored.get(k, attr.default):
+                            if _safe_coerce(attr, v) != current.get(k, attr.default):
                                 raise E.no_such_arg(k)
                             continue
                         upd[k] = v

@@ -163,6 +163,16 @@ def test_idempotent_add_updates_existing(api):
     assert status == 201
 
 
+def test_idempotent_add_of_a_service_repeats_cleanly(api):
+    svc = {"name": "svc1", "servicetype": "HTTP", "ip": "127.0.0.20", "port": 80}
+    assert api.call("POST", "service", {"service": svc}, idempotent="yes")[0] == 201
+    status, body = api.call("POST", "service", {"service": {**svc, "maxclient": 7}}, idempotent="yes")
+    assert status == 200, body
+    assert api.one("service", "svc1")["maxclient"] == "7"
+    moved = {**svc, "port": 81}  # an immutable attribute that differs cannot be applied
+    assert_error(api.call("POST", "service", {"service": moved}, idempotent="yes"), 400, 1090)
+
+
 # --- lbvserver behaviours -------------------------------------------------------------------------------------------
 def test_lbvserver_with_ip_creates_vip_nsip(api):
     api.add("lbvserver", name="vs1", servicetype="HTTP", ipv46="127.0.0.10", port=80)
