@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 COLLECTIONS := $(abspath $(VENV)/collections)
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/adcops/netscaler
 SANITY_ROOT := $(abspath $(VENV)/sanity)/ansible_collections/adcops/netscaler
+SANITY_HOME := $(abspath $(VENV)/sanity-home)
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
@@ -50,11 +51,35 @@ ansible-lint: collection
 
 # ansible-test wants the collection under ansible_collections/<ns>/<name> as a real
 # directory, so sanity runs on a copy of the tracked (and new, unignored) files.
-sanity: collection
-	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
-	@git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/ 2>/dev/null || true
-	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --local --color no \
-		--skip-test pylint --skip-test mypy --skip-test pslint --skip-test shellcheck
+# tests/ is the project's pytest suite (ruff-checked), not ansible-test content, so it stays out.
+# pslint and shellcheck need pwsh and shellcheck binaries, which this project does not install.
+SANITY_VENV := $(VENV)/sanity-venv
+ANSIBLE_TEST_REQS = $(VENV)/lib/python3.11/site-packages/ansible_test/_data/requirements
+SANITY_TESTS := validate-modules pep8 yamllint pylint changelog import runtime-metadata ansible-doc
+
+# ansible-test --local runs in its own venv with the exact pins ansible-test ships.
+$(SANITY_VENV)/.installed: requirements.txt constraints.txt | venv
+	$(PYTHON) -m venv $(SANITY_VENV)
+	$(SANITY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SANITY_VENV)/bin/python -m pip install --quiet $$(grep '^ansible-core==' requirements.txt) \
+		$(foreach t,$(SANITY_TESTS),-r $(ANSIBLE_TEST_REQS)/sanity.$(t).txt)
+	touch $@
+
+# ansible-test wants the collection under ansible_collections/<ns>/<name> as a real
+# directory, so sanity runs on a copy of the tracked (and new, unignored) files.
+# tests/ is the project's pytest suite (ruff-checked), not ansible-test content, so it stays out.
+# It bootstraps pip in per-test venvs with a script from a host outside the package
+# registries; hacking/get_pip_offline.py does the same from Python's bundled pip.
+# pslint and shellcheck need pwsh and shellcheck binaries, which this project does not install.
+sanity: collection $(SANITY_VENV)/.installed
+	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT) $(SANITY_HOME)/.ansible/test/cache
+	@cp hacking/get_pip_offline.py $(SANITY_HOME)/.ansible/test/cache/get_pip_24_2.py
+	@git ls-files -co --exclude-standard -z -- . ':!tests' ':!hacking' | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	@# its own repository, or ansible-test asks the enclosing one, where .venv is ignored
+	@cd $(SANITY_ROOT) && git init -q && git add -A
+	cd $(SANITY_ROOT) && HOME=$(SANITY_HOME) PATH=$(abspath $(SANITY_VENV))/bin:$$PATH \
+		$(abspath $(SANITY_VENV))/bin/ansible-test sanity --python 3.11 --local --color no \
+		--skip-test pslint --skip-test shellcheck
 
 pytest: collection
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -79,6 +79,11 @@ class NitroError(Exception):
         return self.status == 404 or self.errorcode in NOT_FOUND_CODES
 
     @property
+    def transient(self) -> bool:
+        """No answer, or a gateway/availability answer: the request may not have been applied."""
+        return self.status is None or self.status in RETRY_STATUSES
+
+    @property
     def already_exists(self) -> bool:
         return self.errorcode == ALREADY_EXISTS_CODE
 
@@ -525,16 +530,20 @@ class NitroClient:
         results: list[dict[str, Any]] = []
         for offset, chunk in self._chunks(objs):
             pending = list(chunk)
-
-            def landed(items: list[Mapping[str, Any]] = pending) -> bool:
-                present = {str(o.get(key)) for o in self.get(resource, attrs=[key])}
-                missing = [o for o in items if str(o.get(key)) not in present]
-                items[:] = missing
-                return not missing
-
-            results += self._bulk(
-                "POST", resource, pending, onerror=onerror, operation="add", offset=offset, key=key, landed=landed
-            )
+            for attempt in range(1, self.retries + 2):
+                try:
+                    results += self._bulk(
+                        "POST", resource, pending, onerror=onerror, operation="add", offset=offset, key=key
+                    )
+                    break
+                except NitroError as exc:
+                    if not exc.transient or attempt > self.retries:
+                        raise
+                present = {str(obj.get(key)) for obj in self.get(resource, attrs=[key])}
+                pending = [obj for obj in pending if str(obj.get(key)) not in present]
+                if not pending:
+                    break
+                self._sleep(attempt)
         return results
 
     def update_bulk(
@@ -591,10 +600,21 @@ class NitroClient:
         for start in range(0, len(objs), self.bulk_chunk):
             yield start, objs[start : start + self.bulk_chunk]
 
-    def _bulk_chunks(self, method: str, resource: str, objs: Sequence[Mapping[str, Any]], **kwargs: Any) -> list:
+    def _bulk_chunks(
+        self,
+        method: str,
+        resource: str,
+        objs: Sequence[Mapping[str, Any]],
+        *,
+        onerror: str,
+        operation: str,
+        **options: Any,
+    ) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         for offset, chunk in self._chunks(objs):
-            results += self._bulk(method, resource, chunk, offset=offset, **kwargs)
+            results += self._bulk(
+                method, resource, chunk, onerror=onerror, operation=operation, offset=offset, **options
+            )
         return results
 
     def _bulk(
@@ -609,7 +629,6 @@ class NitroClient:
         key: str = "name",
         action: str | None = None,
         retry: bool = False,
-        landed: Callable[[], bool] | None = None,
         tolerate: frozenset[int] = frozenset(),
     ) -> list[dict[str, Any]]:
         """Send one array request and map the 207 per-item answer (DOC-ERR, §1.5)."""
@@ -629,7 +648,6 @@ class NitroClient:
                 operation=operation,
                 resource=resource,
                 retry=retry,
-                landed=landed,
             )
         except NitroError as exc:
             # An array of one may be answered like a single request (plain 4xx/599).

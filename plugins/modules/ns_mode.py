@@ -15,7 +15,7 @@ description:
   - Direct Server Return needs C(MBF) (MAC-based forwarding); C(USIP) makes every service without its own
     C(usip) setting use the client's IP as source.
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   modes:
     description:

@@ -13,7 +13,7 @@ description:
     reports unsaved changes (C(configchanged)), so it reports C(changed) only when it saved something.
   - Roles of this collection call it from a handler, so a play saves once at its end however many tasks changed.
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   force:
     description:
@@ -30,7 +30,7 @@ attributes:
   diff_mode:
     support: full
 notes:
-  - The O(save_config) connection option is ignored here: saving is what this module does.
+  - The O(save_config) connection option is ignored here, since saving is what this module does.
 seealso:
   - module: adcops.netscaler.lb_vserver
 """

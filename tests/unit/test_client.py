@@ -321,3 +321,26 @@ def test_password_never_appears_in_any_output(server, capsys, caplog):
     assert errors, "the scripted failures must have produced errors"
     assert PASSWORD not in haystack
     assert "S3cr3t" not in haystack
+
+
+def test_bulk_add_after_a_lost_answer_resends_only_what_did_not_land(server):
+    server.script(
+        server.login_answer(),
+        Answer(disconnect=True),  # POST array: no answer
+        ok(service=[{"name": "s1"}]),  # GET: s1 landed
+        Answer(201, {"errorcode": 0, "message": "Done", "severity": "NONE"}),
+    )
+    objs = [{"name": "s1"}, {"name": "s2"}, {"name": "s3"}]
+    with client_for(server) as client:
+        client.add_bulk("service", objs)
+    posts = [s for s in server.seen if s.method == "POST" and s.path == "/nitro/v1/config/service"]
+    assert [p.body["service"] for p in posts] == [objs, [{"name": "s2"}, {"name": "s3"}]]
+    assert server.seen[2].path == "/nitro/v1/config/service?attrs=name"
+
+
+def test_bulk_add_is_not_repeated_on_a_nitro_error(server):
+    server.script(server.login_answer(), error(599, 1097, "Invalid argument value"))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.add_bulk("service", [{"name": "s1"}, {"name": "s2"}])
+    assert caught.value.errorcode == 1097
+    assert sum(1 for s in server.seen if s.method == "POST" and s.path.endswith("/service")) == 1
