@@ -25,7 +25,8 @@ options:
   name:
     description:
       - Name of the service (single mode). Cannot be changed after creation.
-      - ASCII letters, digits and C(_), C(#), C(.), C(:), C(@), C(=), C(-) or space, starting with a letter, digit or C(_); at most 127
+      - ASCII letters, digits, space and C(_), C(#), C(.), C(:), C(@), C(=), C(-),
+        starting with a letter, digit or C(_); at most 127
         characters (NITRO name rule).
       - Mutually exclusive with O(services); one of them is required.
     type: str

@@ -24,7 +24,8 @@ author:
 options:
   name:
     description:
-      - Name of the virtual server. ASCII letters, digits and C(_), C(#), C(.), C(:), C(@), C(=), C(-) or space, starting with a letter, digit
+      - Name of the virtual server. ASCII letters, digits, space and C(_), C(#), C(.), C(:), C(@), C(=), C(-),
+        starting with a letter, digit
         or C(_); at most 127 characters.
     type: str
     required: true
