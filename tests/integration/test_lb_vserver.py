@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.runner import connection, run_module
+from tests.helpers.runner import connection, recap, run_module, run_playbook
 
 CONFIG = "/nitro/v1/config/"
 VS = {"name": "vs-web", "ipv46": "127.0.50.1", "port": 80, "servicetype": "HTTP"}
@@ -275,3 +275,50 @@ def test_validation_fails_before_any_request(sim: Any, args: dict[str, Any], fra
     assert result["failed"] is True
     assert fragment in result["msg"], result["msg"]
     assert sim.requests() == []
+
+
+def test_playbook_with_module_defaults_group(sim: Any, tmp_path: Any) -> None:
+    """Real ansible-playbook: group/adcops.netscaler.nitro defaults, a pool, a vserver, a re-run with no change."""
+    playbook = tmp_path / "pool.yml"
+    playbook.write_text(
+        """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/adcops.netscaler.nitro:
+      nsip: "{{ nsip }}"
+      nitro_user: "{{ user }}"
+      nitro_pass: "{{ password }}"
+      nitro_protocol: http
+  tasks:
+    - name: Pool
+      adcops.netscaler.lb_service:
+        servicetype: HTTP
+        port: 80
+        services:
+          - {name: pb-01, ip: 127.0.52.1}
+          - {name: pb-02, ip: 127.0.52.2}
+    - name: VIP
+      adcops.netscaler.lb_vserver:
+        name: vs-pb
+        ipv46: 127.0.52.100
+        port: 80
+        servicetype: HTTP
+        services: [pb-01, pb-02]
+      register: vs
+    - name: VIP address comes back
+      ansible.builtin.assert:
+        that: vs.lbvserver.ipv46 == '127.0.52.100'
+"""
+    )
+    extra = {"nsip": sim.nsip, "user": sim.user, "password": sim.password}
+    first = run_playbook(playbook, extra_vars=extra)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert recap(first.stdout)["changed"] == 2
+    assert bound(sim, "vs-pb") == {"pb-01": "1", "pb-02": "1"}
+    sim.clear_requests()
+    second = run_playbook(playbook, extra_vars=extra)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert recap(second.stdout)["changed"] == 0
+    only_reads(sim)
