@@ -1,0 +1,185 @@
+"""The quiet_vip role through playbooks/quiet_vip.yml, end to end against the simulator with real loopback backends.
+
+Service states come from the simulator's real health probes (tcp-default against the backends), and what the VIP
+does comes from its behaviour engine (GET /sim/v1/vips/<ip>, nitro_api.md §2.11 rules).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.helpers import backends
+from tests.helpers.runner import REPO, recap, run_playbook
+
+backend_factory = backends.backend_factory
+loopback_ip = backends.loopback_ip
+
+PLAYBOOK = REPO / "playbooks" / "quiet_vip.yml"
+TIME_SCALE = 0.02  # tcp-default: 5 s interval -> 0.1 s; 30 s downtime -> 0.6 s
+
+
+def call(sim: Any, method: str, path: str, body: Any = None, params: dict | None = None) -> dict:
+    status, payload = sim.nitro(method, path, body, params)
+    assert status < 300, (method, path, status, payload)
+    return payload
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def states(sim: Any, vip: str) -> dict[str, str]:
+    return {v["name"]: v["curstate"] for v in sim.vip(vip)["vservers"]}
+
+
+def build_pool(sim: Any, make: Callable[..., backends.Backend], vip: str, *, name: str = "web", port: int = 80,
+               members: int = 2) -> list[backends.Backend]:  # fmt: skip
+    """An HTTP vserver on `vip` with `members` services on live loopback backends; waits until it is UP."""
+    sim.set_time_scale(TIME_SCALE)
+    pool = [make() for _ in range(members)]
+    call(sim, "POST", "lbvserver",
+         {"lbvserver": {"name": name, "servicetype": "HTTP", "ipv46": vip, "port": port}})  # fmt: skip
+    for i, backend in enumerate(pool):
+        svc = f"{name}-svc{i}"
+        call(sim, "POST", "service",
+             {"service": {"name": svc, "ip": backend.host, "port": backend.port, "servicetype": "HTTP"}})  # fmt: skip
+        call(sim, "PUT", "lbvserver_service_binding", {"lbvserver_service_binding": {"name": name, "servicename": svc}})
+    assert wait_for(lambda: states(sim, vip).get(name) == "UP"), sim.vip(vip)
+    return pool
+
+
+def play(sim: Any, *, check: bool = False, **role_vars: Any) -> Any:
+    extra = {
+        "netscaler_nsip": sim.nsip,
+        "netscaler_nitro_user": sim.user,
+        "netscaler_nitro_pass": sim.password,
+        "netscaler_nitro_protocol": "http",
+        "netscaler_validate_certs": False,
+        **role_vars,
+    }
+    return run_playbook(PLAYBOOK, extra_vars=extra, check=check)
+
+
+def ok(proc: Any) -> dict[str, int]:
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    counters = recap(proc.stdout)
+    assert counters["failed"] == 0, proc.stdout
+    return counters
+
+
+def test_vip_goes_quiet_when_every_backend_is_down_and_answers_again(sim: Any, backend_factory, loopback_ip) -> None:
+    vip = loopback_ip()
+    pool = build_pool(sim, backend_factory, vip)
+    sim.clear_requests()
+
+    proc = play(sim, quiet_vip_vservers=["web"], quiet_vip_verify=True)
+    counters = ok(proc)
+    assert counters["changed"] >= 4, counters  # vserver, VIP, nstcpparam, save handler
+    # the configuration the role wrote, as the appliance shows it
+    assert call(sim, "GET", "lbvserver/web")["lbvserver"][0]["icmpvsrresponse"] == "ACTIVE"
+    assert call(sim, "GET", f"nsip/{vip}")["nsip"][0]["icmpresponse"] == "VSVR_CNTRLD"
+    tcp = call(sim, "GET", "nstcpparam")["nstcpparam"]
+    assert (tcp[0] if isinstance(tcp, list) else tcp)["downstaterst"] == "ENABLED"
+    saves = [w for w in sim.writes() if w["path"].endswith("/nsconfig") and w["query"].get("action") == "save"]
+    assert len(saves) == 1  # one save, from the handler, however many tasks changed
+    nsconfig = call(sim, "GET", "nsconfig")["nsconfig"]
+    assert str((nsconfig[0] if isinstance(nsconfig, list) else nsconfig)["configchanged"]).lower() == "false"
+    # the verification step reports the VIP answering while the vserver is UP
+    report = proc.stdout[proc.stdout.index('"quiet_vip_report"') :]
+    assert f'"{vip}"' in report and '"answers_icmp": true' in report and '"web": "UP"' in report, report
+
+    # a second run changes nothing and sends no write
+    sim.clear_requests()
+    again = play(sim, quiet_vip_vservers=["web"])
+    assert ok(again)["changed"] == 0, again.stdout
+    assert sim.writes() == []
+
+    before = sim.vip(vip)
+    assert before["answers_icmp"] is True and before["tcp_to_down_vserver"] == "rst"
+
+    for backend in pool:
+        backend.stop()
+    assert wait_for(lambda: states(sim, vip) == {"web": "DOWN"}), sim.vip(vip)
+    down = sim.vip(vip)
+    assert down["answers_icmp"] is False, down
+    assert down["tcp_to_down_vserver"] == "rst", down
+
+    pool[0].start()
+    assert wait_for(lambda: states(sim, vip) == {"web": "UP"}), sim.vip(vip)
+    assert sim.vip(vip)["answers_icmp"] is True
+
+
+def test_default_appliance_keeps_answering_and_drops_tcp(sim: Any, backend_factory, loopback_ip) -> None:
+    vip = loopback_ip()
+    pool = build_pool(sim, backend_factory, vip)
+    for backend in pool:
+        backend.stop()
+    assert wait_for(lambda: states(sim, vip) == {"web": "DOWN"}), sim.vip(vip)
+    down = sim.vip(vip)
+    assert down["answers_icmp"] is True, down  # icmpresponse NONE: always answers (DOC-ICMP)
+    assert down["tcp_to_down_vserver"] == "drop", down  # downstaterst DISABLED by default (§2.8)
+
+
+def test_check_mode_writes_nothing(sim: Any, backend_factory, loopback_ip) -> None:
+    vip = loopback_ip()
+    build_pool(sim, backend_factory, vip)
+    sim.clear_requests()
+    counters = ok(play(sim, check=True, quiet_vip_vservers=["web"]))
+    assert counters["changed"] >= 3, counters
+    assert sim.writes() == []
+    assert call(sim, "GET", "lbvserver/web")["lbvserver"][0]["icmpvsrresponse"] == "PASSIVE"
+    assert call(sim, "GET", f"nsip/{vip}")["nsip"][0]["icmpresponse"] == "NONE"
+
+
+def test_shared_vip_is_reported(sim: Any, backend_factory, loopback_ip) -> None:
+    vip = loopback_ip()
+    build_pool(sim, backend_factory, vip, name="web", port=80, members=1)
+    build_pool(sim, backend_factory, vip, name="legacy", port=8080, members=1)
+    proc = play(sim, quiet_vip_vservers=["web"], quiet_vip_save_config=False)
+    ok(proc)
+    assert "shared with lbvservers not in the expected list: legacy" in proc.stdout + proc.stderr
+    assert f"VIP {vip} is also used by legacy" in proc.stdout
+    # legacy stays PASSIVE: the role only touches the listed vservers
+    assert call(sim, "GET", "lbvserver/legacy")["lbvserver"][0]["icmpvsrresponse"] == "PASSIVE"
+    assert not [w for w in sim.writes() if w["path"].endswith("/nsconfig")]  # save_config false: no save
+
+
+def test_switches_off_leave_settings_alone(sim: Any, backend_factory, loopback_ip) -> None:
+    vip = loopback_ip()
+    build_pool(sim, backend_factory, vip, members=1)
+    ok(play(sim, quiet_vip_vservers=["web"], quiet_vip_set_downstaterst=False, quiet_vip_icmpresponse="ONE_VSERVER"))
+    tcp = call(sim, "GET", "nstcpparam")["nstcpparam"]
+    assert (tcp[0] if isinstance(tcp, list) else tcp)["downstaterst"] == "DISABLED"
+    assert call(sim, "GET", f"nsip/{vip}")["nsip"][0]["icmpresponse"] == "ONE_VSERVER"
+
+
+@pytest.mark.parametrize(
+    ("role_vars", "message"),
+    [
+        ({}, "quiet_vip_vservers"),
+        ({"quiet_vip_vservers": []}, "quiet_vip_vservers must name at least one lbvserver"),
+        ({"quiet_vip_vservers": ["web"], "quiet_vip_icmpresponse": "SOMETIMES"}, "quiet_vip_icmpresponse"),
+    ],
+)
+def test_role_argument_validation(sim: Any, role_vars: dict, message: str) -> None:
+    sim.clear_requests()
+    proc = play(sim, **role_vars)
+    assert proc.returncode != 0
+    assert message in proc.stdout
+    assert sim.requests() == []
+
+
+def test_missing_vserver_fails_clearly(sim: Any) -> None:
+    proc = play(sim, quiet_vip_vservers=["nope"])
+    assert proc.returncode != 0
+    assert "lbvserver nope does not exist" in proc.stdout
+    assert sim.writes() == []
