@@ -97,12 +97,6 @@ def test_vip_goes_quiet_when_every_backend_is_down_and_answers_again(sim: Any, b
     report = proc.stdout[proc.stdout.index('"quiet_vip_report"') :]
     assert f'"{vip}"' in report and '"answers_icmp": true' in report and '"web": "UP"' in report, report
 
-    # a second run changes nothing and sends no write
-    sim.clear_requests()
-    again = play(sim, quiet_vip_vservers=["web"])
-    assert ok(again)["changed"] == 0, again.stdout
-    assert sim.writes() == []
-
     before = sim.vip(vip)
     assert before["answers_icmp"] is True and before["tcp_to_down_vserver"] == "rst"
 
@@ -112,6 +106,14 @@ def test_vip_goes_quiet_when_every_backend_is_down_and_answers_again(sim: Any, b
     down = sim.vip(vip)
     assert down["answers_icmp"] is False, down
     assert down["tcp_to_down_vserver"] == "rst", down
+
+    # a second run changes nothing, sends no write, and its verification sees the silent VIP
+    sim.clear_requests()
+    again = play(sim, quiet_vip_vservers=["web"], quiet_vip_verify=True)
+    assert ok(again)["changed"] == 0, again.stdout
+    assert sim.writes() == []
+    report = again.stdout[again.stdout.index('"quiet_vip_report"') :]
+    assert '"answers_icmp": false' in report and '"web": "DOWN"' in report, report
 
     pool[0].start()
     assert wait_for(lambda: states(sim, vip) == {"web": "UP"}), sim.vip(vip)
