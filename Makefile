@@ -47,7 +47,7 @@ ruff: venv
 	$(BIN)/ruff format --check .
 
 ansible-lint: collection
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --profile production --offline
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --nocolor
 
 # ansible-test wants the collection under ansible_collections/<ns>/<name> as a real
 # directory, so sanity runs on a copy of the tracked (and new, unignored) files.

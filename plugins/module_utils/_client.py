@@ -98,7 +98,7 @@ class NitroError(Exception):
         if self.errorcode is not None:
             details.append(f"errorcode {self.errorcode}")
         text = f"{head} ({', '.join(details)})" if details else head
-        text = f"{text}: {self.message}"
+        text = f"{text}: {self.message.rstrip('.')}"
         failed = [item for item in self.items if item.get("errorcode")]
         if failed:
             shown = "; ".join(
@@ -385,8 +385,13 @@ class NitroClient:
         filter: Mapping[str, Any] | None = None,
         args: Mapping[str, Any] | None = None,
         stat: bool = False,
+        bulkbindings: bool = False,
     ) -> list[dict[str, Any]]:
-        """GET one or all; a missing resource or an empty binding is an empty list."""
+        """GET one or all; a missing resource or an empty binding is an empty list.
+
+        ``bulkbindings`` reads a binding resource for every parent at once
+        (``GET /config/<binding>?bulkbindings=yes``, NITRO reference "get (all)" of bindings).
+        """
         path = f"/{'stat' if stat else 'config'}/{resource}"
         if name is not None:
             path += "/" + encode_name(name)
@@ -397,6 +402,8 @@ class NitroClient:
             params["filter"] = encode_pairs(filter)
         if args:
             params["args"] = encode_pairs(args)
+        if bulkbindings:
+            params["bulkbindings"] = "yes"
         try:
             data = self._call(
                 "GET", path, params=_raw_query(params), operation="get", resource=resource, name=_opt_str(name)

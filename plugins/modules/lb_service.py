@@ -412,12 +412,14 @@ class ServiceManager(ModuleManager):
 
     def read_bindings(self, names: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The lbvserver and custom monitor bindings of the services to recreate: one GET per binding type
-        for all of them (a GET of a binding without a parent lists every binding of that type)."""
+        for all of them (``?bulkbindings=yes`` lists every binding of a type, NITRO reference "get (all)")."""
         client: NitroClient = self.client
-        vs_rows = [row for row in client.get("lbvserver_service_binding") if row.get("servicename") in names]
+        vs_rows = [
+            row for row in client.get("lbvserver_service_binding", bulkbindings=True) if row.get("servicename") in names
+        ]
         mon_rows = [
             row
-            for row in client.get("service_lbmonitor_binding")
+            for row in client.get("service_lbmonitor_binding", bulkbindings=True)
             if row.get("name") in names and row.get("monitor_name") not in DEFAULT_MONITORS
         ]
         vs_binds = []
