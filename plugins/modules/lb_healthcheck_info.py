@@ -165,7 +165,7 @@ class HealthcheckInfoManager(ModuleManager):
         # NITRO's bulkbindings), instead of one GET per service.
         by_service: dict[str, list[dict[str, Any]]] = {}
         if vservers:
-            for row in client.get("service_lbmonitor_binding"):
+            for row in client.get("service_lbmonitor_binding", bulkbindings=True):
                 by_service.setdefault(str(row.get("name")), []).append(row)
         entries = [self.entry(vs, monitors, by_service) for vs in vservers]
         result: dict[str, Any] = {"changed": False, "healthchecks": entries}
