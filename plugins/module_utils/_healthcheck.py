@@ -213,7 +213,7 @@ def to_cloud(monitor: Mapping[str, Any] | None) -> dict[str, Any]:
     if failure:
         out["failure_retries"] = failure  # "M of the last retries", not consecutive (A3): show it as it is
     if mtype == "HTTP":
-        method, _, path = str(monitor.get("httprequest") or "").partition(" ")
+        method, _space, path = str(monitor.get("httprequest") or "").partition(" ")
         out["http_method"] = method.upper() or None
         out["ping_path"] = path or None
         codes = monitor.get("respcode") or []

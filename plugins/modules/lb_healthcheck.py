@@ -35,7 +35,7 @@ description:
   - "Requests: a run that changes nothing costs four GETs (vserver, its bindings, the monitor, the monitor's
     bindings) whatever the number of members; bindings change with one bulk request per kind of change."
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   vserver:
     description:

@@ -17,7 +17,7 @@ description:
   - "Requests: one GET of the vservers, one of all service-monitor bindings, one of all monitors, then per vserver
     one GET of its bindings and one per servicegroup bound to it - constant however many services it has."
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   vserver:
     description:

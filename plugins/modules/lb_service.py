@@ -20,7 +20,7 @@ description:
   - O(servicetype), O(port), O(servername) and O(td) cannot be changed by NITRO. A change fails with a message
     naming the attribute, its current and its wanted value, before anything is written, unless O(recreate=true).
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   name:
     description:

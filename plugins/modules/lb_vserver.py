@@ -20,7 +20,7 @@ description:
   - O(servicetype), O(port) and O(td) cannot be changed by NITRO. A change fails with a message naming the
     attribute, its current and its wanted value, before anything is written, unless O(recreate=true).
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   name:
     description:
@@ -406,13 +406,11 @@ class VserverManager(ModuleManager):
         todo = plan(SPEC, [want], {name: have} if have else {})
         recreate = name in todo.immutable
         if recreate and not self.params["recreate"]:
-            assert have is not None
             raise ParameterError(immutable_error("lbvserver", name, todo.immutable[name], have, want, read_as={}))
 
         if want["state"] == "absent":
             bindings = BindingPlan()
         elif recreate:
-            assert have is not None
             todo.update, todo.enable, todo.disable = [], [], []
             re_add = self.recreate_payload(have)
             todo.add = [re_add]

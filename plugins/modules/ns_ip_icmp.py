@@ -18,7 +18,7 @@ description:
   - Also returns the load balancing vservers that use the IP (one filtered C(GET lbvserver?filter=ipv46:<ip>)),
     so a caller can see whether a VIP is shared, which matters for O(icmpresponse=VSVR_CNTRLD).
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   ipaddress:
     description:

@@ -16,7 +16,7 @@ description:
     values that differ; V(default) resets them to the appliance defaults with one C(POST nstcpparam?action=unset).
   - A second identical run sends only GET requests and reports no change.
 author:
-  - adcops.netscaler maintainers
+  - adcops.netscaler maintainers (@adcops)
 options:
   state:
     description:
