@@ -283,3 +283,13 @@ def test_binding_filter_and_count(api):
     assert api.call("GET", "lbvserver_service_binding/vs1", count="yes")[1]["lbvserver_service_binding"] == [
         {"__count": 3}
     ]
+
+
+def test_bulkbindings_returns_bindings_of_every_parent(api):
+    for vs in ("vs1", "vs2"):
+        api.add("lbvserver", name=vs, servicetype="HTTP")
+    api.add("service", name="s1", servicetype="HTTP", ip="127.0.0.21", port=80)
+    api.bind("lbvserver_service_binding", name="vs1", servicename="s1")
+    api.bind("lbvserver_service_binding", name="vs2", servicename="s1")
+    rows = api.get("lbvserver_service_binding", bulkbindings="yes")
+    assert [(r["name"], r["servicename"]) for r in rows] == [("vs1", "s1"), ("vs2", "s1")]
