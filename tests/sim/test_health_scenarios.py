@@ -247,3 +247,31 @@ def test_reset_clears_runtime_state(sim, nitro, backend_factory):
     sim.reset()
     assert sim.simulator.health.bindings() == {}
     assert list(sim.simulator.health.transitions) == []
+
+
+def test_ping_monitor_sends_real_icmp(sim, nitro, loopback_ip):
+    ip = loopback_ip()
+    nitro.add("service", name="pinged", ip=ip, port=80, servicetype="HTTP")
+    nitro.add("lbmonitor", monitorname="png", type="PING", retries=1)
+    nitro.bind("service_lbmonitor_binding", name="pinged", monitor_name="png")
+    nitro.add("lbmonitor", monitorname="png-rev", type="PING", retries=1, reverse="YES")
+    assert wait(lambda: int(nitro.binding("pinged", "png")["totalprobes"]) >= 2)
+    row = nitro.binding("pinged", "png")
+    assert row["monitor_state"] == "UP"
+    # Port 80 on this address is closed: only an ICMP echo (or the documented TCP fallback) can succeed.
+    assert "ICMP echo reply" in row["lastresponse"] or "TCP fallback" in row["lastresponse"]
+    nitro.bind("service_lbmonitor_binding", name="pinged", monitor_name="png-rev")
+    assert wait(lambda: nitro.svrstate("pinged") == "DOWN")
+    assert nitro.binding("pinged", "png-rev")["lastresponse"].endswith("(reverse)")
+
+
+def test_tcp_ecv_monitor_against_raw_backend(sim, nitro, backend_factory):
+    b = backend_factory(raw=True, expect=b"HELLO\r\n", reply=b"+READY\r\n")
+    nitro.add("service", name="ecv", ip=b.host, port=b.port, servicetype="TCP")
+    nitro.add("lbmonitor", monitorname="ecvmon", type="TCP-ECV", send="HELLO\\r\\n", recv="+READY", retries=2)
+    nitro.bind("service_lbmonitor_binding", name="ecv", monitor_name="ecvmon")
+    assert wait(lambda: b.hits >= 2)
+    assert nitro.binding("ecv", "ecvmon")["lastresponse"] == "Success - Pattern found in response."
+    b.set_mode("error")
+    assert wait(lambda: nitro.svrstate("ecv") == "DOWN")
+    assert nitro.binding("ecv", "ecvmon")["lastresponse"] == "Failure - Pattern not found in response."
