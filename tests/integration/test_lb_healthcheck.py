@@ -373,6 +373,16 @@ def test_wait_succeeds_and_times_out(sim, backend_factory):  # noqa: F811
     assert time.monotonic() - start < 15
     assert all(b.hits > 0 for b in backends)
     backends[1].stop()
+    # The appliance keeps a member UP until `retries` probes have failed; wait for that, or the
+    # wait below could rightly succeed on a read taken before the third failed probe.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        _status, body = sim.nitro("GET", "service/live-s1")
+        if body["service"][0]["svrstate"] == "DOWN":
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("live-s1 never went DOWN after its backend stopped")
     res = hc(sim, vserver="live", wait=True, wait_timeout=3, wait_for="all", unhealthy_threshold=2)
     # a change of thresholds converges, then the wait fails naming the DOWN member
     assert res["failed"] is True, res
