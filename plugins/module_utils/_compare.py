@@ -18,11 +18,16 @@ _TIME_FACTORS = {"MSEC": 0.001, "SEC": 1, "MIN": 60}
 
 
 def normalize_port(value: Any) -> Any:
+    """A port in comparable form: ``*`` and 65535 are the same; text that is no number stays text."""
     if value is None:
         return None
-    if str(value).strip() == "*":
+    text = str(value).strip()
+    if text == "*":
         return WILDCARD_PORT
-    return int(value)
+    try:
+        return int(float(text))
+    except ValueError:
+        return text
 
 
 def to_seconds(value: Any, units: Any = "SEC") -> float | None:

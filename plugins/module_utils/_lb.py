@@ -78,18 +78,6 @@ def ip_normalizer(value: Any) -> Any:
         return str(value).strip()
 
 
-def port_normalizer(value: Any) -> Any:
-    if value is None:
-        return None
-    text = str(value).strip()
-    if text == "*":
-        return WILDCARD_PORT
-    try:
-        return int(float(text))
-    except ValueError:
-        return text
-
-
 def yes_no(value: bool | None) -> str | None:
     """NITRO's YES/NO flags are strings; a JSON boolean is rejected with 1097 (nitro_api.md §2.5, COLL #281)."""
     if value is None:

@@ -266,6 +266,7 @@ recreated:
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     DEFAULT_MONITORS,
     check_ip,
@@ -274,7 +275,6 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     immutable_error,
     ip_normalizer,
     parse_port,
-    port_normalizer,
     upper,
     yes_no,
 )
@@ -307,7 +307,7 @@ SPEC = ResourceSpec(
     immutable=("servicetype", "port", "servername", "td"),
     read_as={"ip": "ipaddress"},
     update_as={"ip": "ipaddress"},
-    normalizers={"ip": ip_normalizer, "port": port_normalizer},
+    normalizers={"ip": ip_normalizer, "port": normalize_port},
     state_attr="svrstate",
     disable_options=("graceful", "delay"),
 )

@@ -217,6 +217,7 @@ recreated:
 
 from typing import Any
 
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     BINDING_KINDS,
     BindingPlan,
@@ -230,7 +231,6 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     parse_members,
     parse_port,
     plan_bindings,
-    port_normalizer,
     read_bindings,
     upper,
 )
@@ -279,7 +279,7 @@ SPEC = ResourceSpec(
     ),
     # COLL immutable_keys for lbvserver (nitro_api.md §2.1); ipv46 is updatable.
     immutable=("servicetype", "port", "td"),
-    normalizers={"ipv46": ip_normalizer, "port": port_normalizer},
+    normalizers={"ipv46": ip_normalizer, "port": normalize_port},
     state_attr="curstate",
 )
 # Carried over when the vserver is recreated and the user did not give them.

@@ -1194,25 +1194,23 @@ class Appliance:
         return out
 
     def _list_lbmonitor_service_binding(self, monitor: str) -> list[dict[str, Any]]:
-        out = []
-        for svc, links in self.svc_mon.items():
-            if monitor in links:
-                attrs = links[monitor]
-                state, weight = attrs.get("monstate", "ENABLED"), str(attrs.get("weight", 1))
-                out.append(
-                    {"monitorname": monitor, "servicename": svc, "state": state, "weight": weight,
-                     "dup_state": state, "dup_weight": weight}
-                )  # fmt: skip
-        return out
+        return self._monitor_side(monitor, self.svc_mon, "servicename")
 
     def _list_lbmonitor_servicegroup_binding(self, monitor: str) -> list[dict[str, Any]]:
+        return self._monitor_side(monitor, self.sg_mon, "servicegroupname")
+
+    @staticmethod
+    def _monitor_side(
+        monitor: str, links_by_parent: dict[str, dict[str, dict[str, Any]]], parent_key: str
+    ) -> list[dict[str, Any]]:
+        """A monitor binding seen from the monitor (lbmonitor_*_binding): the same link, other names."""
         out = []
-        for group, links in self.sg_mon.items():
+        for parent, links in links_by_parent.items():
             if monitor in links:
                 attrs = links[monitor]
                 state, weight = attrs.get("monstate", "ENABLED"), str(attrs.get("weight", 1))
                 out.append(
-                    {"monitorname": monitor, "servicegroupname": group, "state": state, "weight": weight,
+                    {"monitorname": monitor, parent_key: parent, "state": state, "weight": weight,
                      "dup_state": state, "dup_weight": weight}
                 )  # fmt: skip
         return out
