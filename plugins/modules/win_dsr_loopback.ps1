@@ -1,0 +1,533 @@
+#!powershell
+
+# Copyright: (c) 2026, adcops.netscaler contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+#AnsibleRequires -CSharpUtil Ansible.Basic
+#AnsibleRequires -CSharpUtil ansible_collections.adcops.netscaler.plugins.module_utils.DsrLoopbackDevice
+#AnsibleRequires -PowerShell ansible_collections.adcops.netscaler.plugins.module_utils.DsrLoopbackPlan
+#AnsibleRequires -OSVersion 6.2
+
+# Gathers what exists, asks the pure functions of DsrLoopbackPlan what to change, and applies it (or, in
+# check mode, only reports it). Every write below is guarded by one test of $module.CheckMode.
+
+$spec = @{
+    options = @{
+        vips = @{ type = 'list'; elements = 'str'; required = $true }
+        state = @{ type = 'str'; choices = 'present', 'absent'; default = 'present' }
+        adapter_name = @{ type = 'str'; default = 'LBVS_Loopback' }
+        uplink_interfaces = @{ type = 'list'; elements = 'str' }
+        purge_vips = @{ type = 'bool'; default = $false }
+        firewall_ports = @{ type = 'list'; elements = 'str' }
+        firewall_protocols = @{ type = 'list'; elements = 'str'; choices = 'TCP', 'UDP'; default = @('TCP') }
+        adapter_timeout = @{ type = 'int'; default = 30 }
+    }
+    supports_check_mode = $true
+}
+
+$module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
+
+$state = $module.Params.state
+$adapterName = $module.Params.adapter_name
+$checkMode = $module.CheckMode
+$infPath = Join-Path -Path $env:SystemRoot -ChildPath 'inf\netloop.inf'
+$hardwareId = '*MSLOOP'
+$markerRoot = 'HKLM:\SOFTWARE\adcops.netscaler\win_dsr_loopback'
+$deviceType = [ansible_collections.adcops.netscaler.plugins.module_utils.DsrLoopbackDevice.RootDevice]
+
+$module.Result.reboot_required = $false
+$module.Result.actions = [System.Collections.Generic.List[string]]@()
+$module.Result.adapter = @{}
+$module.Result.uplinks = @()
+$module.Result.unmanaged_addresses = @()
+
+# Validate every option before touching anything.
+try {
+    $parsed = ConvertTo-DsrVipList -Vips $module.Params.vips
+    $firewallPorts = $null
+    if ($null -ne $module.Params.firewall_ports) {
+        $firewallPorts = (ConvertTo-DsrPortList -Ports $module.Params.firewall_ports).Ports
+    }
+}
+catch {
+    $module.FailJson($_.Exception.Message)
+}
+if ($module.Params.adapter_timeout -lt 1) {
+    $module.FailJson("adapter_timeout: $($module.Params.adapter_timeout) is not a positive number of seconds")
+}
+$vips = $parsed.Vips
+$families = $parsed.Families
+$module.Result.vips = @($vips | ForEach-Object { @{ address = $_.Address; prefix_length = $_.PrefixLength; family = $_.Family } })
+
+Function Add-Action {
+    param ([string]$Text)
+    $module.Result.actions.Add($Text)
+    $module.Result.changed = $true
+}
+
+Function Get-Marker {
+    # What this module remembers about an adapter name: the instance id of the adapter it created or adopted,
+    # whether it created it, and uplink settings as they were before it changed them.
+    param ([string]$Name)
+    $marker = @{ InstanceId = $null; Created = $false; Uplinks = @{} }
+    $path = Join-Path -Path $markerRoot -ChildPath $Name
+    if (Test-Path -LiteralPath $path) {
+        $key = Get-Item -LiteralPath $path
+        foreach ($valueName in $key.GetValueNames()) {
+            $value = $key.GetValue($valueName)
+            if ($valueName -eq 'InstanceId') { $marker.InstanceId = [string]$value }
+            elseif ($valueName -eq 'Created') { $marker.Created = [bool]$value }
+            elseif ($valueName.StartsWith('Uplink|')) { $marker.Uplinks[$valueName.Substring(7)] = [string]$value }
+        }
+    }
+    return $marker
+}
+
+Function Set-MarkerValue {
+    param ([string]$Name, [string]$ValueName, $Value, [string]$Type = 'String')
+    $path = Join-Path -Path $markerRoot -ChildPath $Name
+    if (-not (Test-Path -LiteralPath $path)) {
+        New-Item -Path $path -Force | Out-Null
+    }
+    New-ItemProperty -LiteralPath $path -Name $ValueName -Value $Value -PropertyType $Type -Force | Out-Null
+}
+
+Function Get-OtherMarker {
+    # Instance ids and uplink records of the other adapter names this module manages on this host.
+    $claimed = @()
+    $uplinkKeys = @()
+    if (Test-Path -LiteralPath $markerRoot) {
+        foreach ($child in @(Get-ChildItem -LiteralPath $markerRoot)) {
+            if ($child.PSChildName -eq $adapterName) { continue }
+            $other = Get-Marker -Name $child.PSChildName
+            if ($other.InstanceId) { $claimed += $other.InstanceId }
+            $uplinkKeys += @($other.Uplinks.Keys)
+        }
+    }
+    return @{ Claimed = $claimed; UplinkKeys = $uplinkKeys }
+}
+
+Function Get-LoopbackAdapter {
+    # KM-TEST adapters by hardware id, joined to their network adapter (name, index) by PnP instance id.
+    $adapters = @(Get-NetAdapter -ErrorAction SilentlyContinue)
+    $loopbacks = @()
+    foreach ($device in $deviceType::Find($infPath, $hardwareId)) {
+        $netAdapter = @($adapters | Where-Object { $_.PnPDeviceID -eq $device.InstanceId })
+        $entry = @{ Name = $null; InstanceId = $device.InstanceId; InterfaceIndex = $null }
+        if ($netAdapter.Count -gt 0) {
+            $entry.Name = $netAdapter[0].Name
+            $entry.InterfaceIndex = [int]$netAdapter[0].ifIndex
+        }
+        $loopbacks += , $entry
+    }
+    $ids = @($loopbacks | ForEach-Object { $_.InstanceId })
+    $others = @($adapters | Where-Object { $ids -notcontains $_.PnPDeviceID } | ForEach-Object { $_.Name })
+    return @{ Loopbacks = $loopbacks; OtherNames = $others }
+}
+
+Function Get-InterfaceAddress {
+    param ([int]$InterfaceIndex)
+    return @(Get-NetIPAddress -InterfaceIndex $InterfaceIndex -ErrorAction SilentlyContinue | ForEach-Object {
+            @{ Address = $_.IPAddress; PrefixLength = [int]$_.PrefixLength; SkipAsSource = [bool]$_.SkipAsSource
+                Family = "$($_.AddressFamily)" }
+        })
+}
+
+Function Get-WeakHostSetting {
+    # "<alias>|<family>" -> @{ WeakHostReceive; WeakHostSend } for the given interfaces (the loopback by index).
+    param ([string[]]$Aliases, [AllowNull()]$LoopbackIndex)
+    $settings = @{}
+    foreach ($family in @('IPv4', 'IPv6')) {
+        foreach ($alias in $Aliases) {
+            $row = Get-NetIPInterface -InterfaceAlias $alias -AddressFamily $family -ErrorAction SilentlyContinue
+            if ($row) {
+                $settings["$alias|$family"] = @{ WeakHostReceive = "$($row.WeakHostReceive)"; WeakHostSend = "$($row.WeakHostSend)" }
+            }
+        }
+        if ($null -ne $LoopbackIndex) {
+            $row = Get-NetIPInterface -InterfaceIndex $LoopbackIndex -AddressFamily $family -ErrorAction SilentlyContinue
+            if ($row) {
+                $settings["$adapterName|$family"] = @{ WeakHostReceive = "$($row.WeakHostReceive)"; WeakHostSend = "$($row.WeakHostSend)" }
+            }
+        }
+    }
+    return $settings
+}
+
+Function Set-WeakHostSetting {
+    param ([hashtable]$Change, [AllowNull()]$LoopbackIndex)
+    $arguments = @{ AddressFamily = $Change.Family; ErrorAction = 'Stop' }
+    $arguments[$Change.Setting] = $Change.To
+    if ($Change.InterfaceAlias -eq $adapterName -and $null -ne $LoopbackIndex) {
+        $arguments.InterfaceIndex = $LoopbackIndex
+    }
+    else {
+        $arguments.InterfaceAlias = $Change.InterfaceAlias
+    }
+    Set-NetIPInterface @arguments
+}
+
+Function Get-FirewallRuleState {
+    # This module's rules for the adapter: name -> @{ Protocol; LocalPort; LocalAddress; Enabled; Action; Direction }.
+    $rules = @{}
+    foreach ($protocol in @('TCP', 'UDP')) {
+        $name = Get-DsrFirewallRuleName -AdapterName $adapterName -Protocol $protocol
+        $rule = Get-NetFirewallRule -Name $name -ErrorAction SilentlyContinue
+        if ($rule) {
+            $ports = $rule | Get-NetFirewallPortFilter
+            $addresses = $rule | Get-NetFirewallAddressFilter
+            $rules[$name] = @{ Protocol = "$($ports.Protocol)"; LocalPort = @($ports.LocalPort | ForEach-Object { "$_" })
+                LocalAddress = @($addresses.LocalAddress | ForEach-Object { "$_" }); Enabled = "$($rule.Enabled)"
+                Action = "$($rule.Action)"; Direction = "$($rule.Direction)"
+            }
+        }
+    }
+    return $rules
+}
+
+Function Invoke-FirewallChange {
+    param ([hashtable]$Change)
+    if ($Change.Action -eq 'remove') {
+        Remove-NetFirewallRule -Name $Change.Name -ErrorAction Stop
+        return
+    }
+    $arguments = @{
+        Name = $Change.Name; Direction = 'Inbound'; Action = 'Allow'; Protocol = $Change.Protocol
+        LocalPort = $Change.LocalPort; LocalAddress = $Change.LocalAddress; Enabled = 'True'; ErrorAction = 'Stop'
+    }
+    if ($Change.Action -eq 'create') {
+        $arguments.DisplayName = "DSR VIPs on $adapterName ($($Change.Protocol))"
+        $arguments.Group = 'adcops.netscaler DSR'
+        $arguments.Profile = 'Any'
+        New-NetFirewallRule @arguments | Out-Null
+    }
+    else {
+        Set-NetFirewallRule @arguments
+    }
+}
+
+Function Invoke-FirewallPlan {
+    param ([AllowNull()][string[]]$Ports, [string[]]$Addresses)
+    $before = Get-FirewallRuleState
+    $plan = Get-DsrFirewallPlan -AdapterName $adapterName -Protocols $module.Params.firewall_protocols -Ports $Ports `
+        -Addresses $Addresses -Current $before
+    foreach ($change in $plan.Changes) {
+        if (-not $checkMode) {
+            Invoke-FirewallChange -Change $change
+        }
+        Add-Action "$($change.Action) firewall rule $($change.Name) $($change.LocalPort -join ',') -> $($change.LocalAddress -join ',')"
+    }
+    $after = @{}
+    foreach ($name in $before.Keys) { $after[$name] = $before[$name] }
+    foreach ($change in $plan.Changes) {
+        if ($change.Action -eq 'remove') { $after.Remove($change.Name) }
+        else { $after[$change.Name] = @{ Protocol = $change.Protocol; LocalPort = $change.LocalPort; LocalAddress = $change.LocalAddress } }
+    }
+    return @{ Before = $before; After = $after }
+}
+
+Function Get-NetbiosOption {
+    # TcpipNetbiosOptions through WMI when the adapter has IP enabled; the NetBT registry value otherwise
+    # (what SetTcpipNetbios writes).
+    param ([int]$InterfaceIndex)
+    $config = Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter "InterfaceIndex = $InterfaceIndex"
+    if ($config -and $config.IPEnabled) {
+        return @{ Value = $config.TcpipNetbiosOptions; Config = $config; Guid = $config.SettingID }
+    }
+    $guid = (Get-NetAdapter -InterfaceIndex $InterfaceIndex).InterfaceGuid
+    $path = "HKLM:\SYSTEM\CurrentControlSet\Services\NetBT\Parameters\Interfaces\Tcpip_$guid"
+    $value = (Get-ItemProperty -LiteralPath $path -Name NetbiosOptions -ErrorAction SilentlyContinue).NetbiosOptions
+    return @{ Value = $value; Config = $null; Guid = $guid }
+}
+
+Function Disable-Netbios {
+    param ([hashtable]$Current)
+    if ($Current.Config) {
+        $result = Invoke-CimMethod -InputObject $Current.Config -MethodName SetTcpipNetbios -Arguments @{ TcpipNetbiosOptions = [uint32]2 }
+        if ($result.ReturnValue -eq 1) {
+            $module.Result.reboot_required = $true
+        }
+        elseif ($result.ReturnValue -ne 0) {
+            throw "SetTcpipNetbios(2) returned $($result.ReturnValue)"
+        }
+        return
+    }
+    $path = "HKLM:\SYSTEM\CurrentControlSet\Services\NetBT\Parameters\Interfaces\Tcpip_$($Current.Guid)"
+    New-ItemProperty -LiteralPath $path -Name NetbiosOptions -Value 2 -PropertyType DWord -Force | Out-Null
+}
+
+Function Wait-NetAdapter {
+    param ([string]$InstanceId, [int]$Timeout)
+    $deadline = [DateTime]::UtcNow.AddSeconds($Timeout)
+    while ($true) {
+        $adapter = @(Get-NetAdapter -ErrorAction SilentlyContinue | Where-Object { $_.PnPDeviceID -eq $InstanceId })
+        if ($adapter.Count -gt 0) {
+            return $adapter[0]
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw "device $InstanceId was installed but no network adapter appeared for it within $Timeout seconds"
+        }
+        Start-Sleep -Milliseconds 500
+    }
+}
+
+Function Format-Address {
+    param ($Address)
+    $text = "$(ConvertTo-DsrAddressKey -Address $Address.Address)/$($Address.PrefixLength)"
+    if (-not $Address.SkipAsSource) { $text += ' (used as source)' }
+    return $text
+}
+
+$before = @{ adapter = $null; addresses = @(); register_in_dns = $null; netbios_options = $null; weak_host = @{}; firewall = @{} }
+$after = @{ adapter = $null; addresses = @(); register_in_dns = $null; netbios_options = $null; weak_host = @{}; firewall = @{} }
+
+try {
+    $marker = Get-Marker -Name $adapterName
+    $others = Get-OtherMarker
+    $found = Get-LoopbackAdapter
+
+    if ($state -eq 'present') {
+        # 1. The adapter: use, adopt (rename) or create one, before anything is configured on it.
+        $choice = Select-DsrLoopbackAdapter -AdapterName $adapterName -Loopbacks $found.Loopbacks `
+            -OtherAdapterNames $found.OtherNames -ManagedInstanceId $marker.InstanceId -ClaimedInstanceIds $others.Claimed
+        if ($choice.Action -eq 'fail') {
+            $module.FailJson($choice.Message)
+        }
+        $adapter = $choice.Adapter
+        $created = $false
+        if ($adapter) { $before.adapter = $adapter.Name }
+        if ($choice.Action -eq 'create') {
+            Add-Action "create adapter $adapterName ($hardwareId)"
+            if (-not $checkMode) {
+                $reboot = $false
+                $device = $deviceType::Install($infPath, $hardwareId, [ref]$reboot)
+                # Remember at once that this module created it, so state=absent can remove it even if a later
+                # step fails.
+                Set-MarkerValue -Name $adapterName -ValueName InstanceId -Value $device.InstanceId
+                Set-MarkerValue -Name $adapterName -ValueName Created -Value 1 -Type DWord
+                $marker.InstanceId = $device.InstanceId
+                $marker.Created = $true
+                if ($reboot) { $module.Result.reboot_required = $true }
+                $netAdapter = Wait-NetAdapter -InstanceId $device.InstanceId -Timeout $module.Params.adapter_timeout
+                $adapter = @{ Name = $netAdapter.Name; InstanceId = $device.InstanceId; InterfaceIndex = [int]$netAdapter.ifIndex }
+            }
+            $created = $true
+        }
+        if ($adapter -and $adapter.Name -ne $adapterName) {
+            Add-Action "rename adapter $($adapter.Name) to $adapterName"
+            if (-not $checkMode) {
+                Get-NetAdapter -InterfaceIndex $adapter.InterfaceIndex | Rename-NetAdapter -NewName $adapterName -ErrorAction Stop
+            }
+        }
+        if ($adapter -and $marker.InstanceId -ne $adapter.InstanceId) {
+            # Adopted: claim it so that another adapter_name never adopts it too; Created stays false.
+            if (-not $checkMode) {
+                Set-MarkerValue -Name $adapterName -ValueName InstanceId -Value $adapter.InstanceId
+                Set-MarkerValue -Name $adapterName -ValueName Created -Value 0 -Type DWord
+            }
+            $marker.InstanceId = $adapter.InstanceId
+        }
+        $after.adapter = $adapterName
+        $index = $null
+        if ($adapter) { $index = $adapter.InterfaceIndex }
+        $module.Result.adapter = @{ name = $adapterName; interface_index = $index; instance_id = $(if ($adapter) { $adapter.InstanceId })
+            created = $created; managed = ($created -or [bool]$marker.Created)
+        }
+
+        # 2. VIPs held by another interface make DSR unsafe: fail before changing addresses.
+        $elsewhere = @(Get-NetIPAddress -ErrorAction SilentlyContinue | Where-Object { $_.InterfaceIndex -ne $index } |
+                ForEach-Object { @{ Address = $_.IPAddress; InterfaceAlias = $_.InterfaceAlias } })
+        $conflicts = Get-DsrVipConflict -Vips $vips -Elsewhere $elsewhere
+        if ($conflicts.Messages.Count -gt 0) {
+            $module.FailJson(($conflicts.Messages -join '; '))
+        }
+
+        # 3. Addresses.
+        $current = @()
+        if ($null -ne $index) { $current = Get-InterfaceAddress -InterfaceIndex $index }
+        $before.addresses = @($current | ForEach-Object { Format-Address $_ })
+        $plan = Get-DsrAddressPlan -Vips $vips -Current $current -Purge $module.Params.purge_vips
+        $module.Result.unmanaged_addresses = $plan.Unmanaged
+        foreach ($address in $plan.ToRemove) {
+            Add-Action "remove $(Format-Address $address)"
+            if (-not $checkMode) {
+                Remove-NetIPAddress -InterfaceIndex $index -IPAddress $address.Address -Confirm:$false -ErrorAction Stop
+            }
+        }
+        foreach ($item in $plan.ToReplace) {
+            Add-Action "replace $(Format-Address $item.Current) with $($item.Vip.Address)/$($item.Vip.PrefixLength) SkipAsSource"
+            if (-not $checkMode) {
+                Remove-NetIPAddress -InterfaceIndex $index -IPAddress $item.Current.Address -Confirm:$false -ErrorAction Stop
+                try {
+                    New-NetIPAddress -InterfaceIndex $index -IPAddress $item.Vip.Address -PrefixLength $item.Vip.PrefixLength `
+                        -AddressFamily $item.Vip.Family -SkipAsSource $true -ErrorAction Stop | Out-Null
+                }
+                catch {
+                    # Put back exactly what was removed before failing.
+                    New-NetIPAddress -InterfaceIndex $index -IPAddress $item.Current.Address -PrefixLength $item.Current.PrefixLength `
+                        -SkipAsSource $item.Current.SkipAsSource -ErrorAction SilentlyContinue | Out-Null
+                    throw
+                }
+            }
+        }
+        foreach ($vip in $plan.ToMarkSkipAsSource) {
+            Add-Action "set SkipAsSource on $($vip.Address)"
+            if (-not $checkMode) {
+                Set-NetIPAddress -InterfaceIndex $index -IPAddress $vip.Address -SkipAsSource $true -ErrorAction Stop
+            }
+        }
+        foreach ($vip in $plan.ToAdd) {
+            Add-Action "add $($vip.Address)/$($vip.PrefixLength) SkipAsSource"
+            if (-not $checkMode) {
+                New-NetIPAddress -InterfaceIndex $index -IPAddress $vip.Address -PrefixLength $vip.PrefixLength `
+                    -AddressFamily $vip.Family -SkipAsSource $true -ErrorAction Stop | Out-Null
+            }
+        }
+        $after.addresses = @(@($vips | ForEach-Object { "$($_.Address)/$($_.PrefixLength)" }) + @($plan.Unmanaged))
+
+        # 4. No DNS registration, no NetBIOS over TCP/IP on the loopback adapter.
+        $dns = $null
+        $netbios = @{ Value = $null; Config = $null; Guid = $null }
+        if ($null -ne $index) {
+            $dns = (Get-DnsClient -InterfaceIndex $index -ErrorAction SilentlyContinue).RegisterThisConnectionsAddress
+            $netbios = Get-NetbiosOption -InterfaceIndex $index
+        }
+        $before.register_in_dns = $dns
+        $before.netbios_options = $netbios.Value
+        foreach ($change in (Get-DsrAdapterSettingPlan -RegisterInDns $dns -NetbiosOption $netbios.Value).Changes) {
+            Add-Action "$(Format-DsrSettingChange -Change $change) on $adapterName"
+            if (-not $checkMode) {
+                if ($change.Setting -eq 'RegisterThisConnectionsAddress') {
+                    Set-DnsClient -InterfaceIndex $index -RegisterThisConnectionsAddress $false -ErrorAction Stop
+                }
+                else {
+                    Disable-Netbios -Current $netbios
+                }
+            }
+        }
+        $after.register_in_dns = $false
+        $after.netbios_options = 2
+
+        # 5. Weak host model: receive and send on the loopback adapter, receive on the uplinks.
+        $interfaces = @(Get-NetIPInterface -ErrorAction SilentlyContinue | ForEach-Object { $_.InterfaceAlias } | Sort-Object -Unique)
+        $routes = @(Get-NetRoute -DestinationPrefix '0.0.0.0/0', '::/0' -ErrorAction SilentlyContinue |
+                ForEach-Object { @{ InterfaceAlias = $_.InterfaceAlias; Family = "$($_.AddressFamily)" } })
+        $uplinkChoice = Select-DsrUplink -Requested $module.Params.uplink_interfaces -Families $families -DefaultRoutes $routes `
+            -Interfaces $interfaces -AdapterName $adapterName
+        if ($uplinkChoice.Errors.Count -gt 0) {
+            $module.FailJson(($uplinkChoice.Errors -join '; '))
+        }
+        $module.Result.uplinks = $uplinkChoice.Uplinks
+        $settings = Get-WeakHostSetting -Aliases $uplinkChoice.Uplinks -LoopbackIndex $index
+        $weakPlan = Get-DsrWeakHostPlan -AdapterName $adapterName -Uplinks $uplinkChoice.Uplinks -Families $families `
+            -Current $settings -AdapterPending ($null -eq $index)
+        if ($weakPlan.Errors.Count -gt 0) {
+            $module.FailJson(($weakPlan.Errors -join '; '))
+        }
+        $records = (Get-DsrUplinkRecord -AdapterName $adapterName -Changes $weakPlan.Changes -Recorded $marker.Uplinks).Records
+        foreach ($key in $settings.Keys) {
+            $before.weak_host[$key] = $settings[$key].Clone()
+            $after.weak_host[$key] = $settings[$key].Clone()
+        }
+        foreach ($change in $weakPlan.Changes) {
+            Add-Action (Format-DsrSettingChange -Change $change)
+            if (-not $checkMode) {
+                $key = "$($change.InterfaceAlias)|$($change.Family)"
+                if ($records.ContainsKey($key)) {
+                    Set-MarkerValue -Name $adapterName -ValueName "Uplink|$key" -Value $records[$key]
+                }
+                Set-WeakHostSetting -Change $change -LoopbackIndex $index
+            }
+            $key = "$($change.InterfaceAlias)|$($change.Family)"
+            if (-not $after.weak_host.ContainsKey($key)) { $after.weak_host[$key] = @{} }
+            $after.weak_host[$key][$change.Setting] = $change.To
+        }
+
+        # 6. Firewall, only when firewall_ports is given.
+        $firewall = Invoke-FirewallPlan -Ports $firewallPorts -Addresses @($vips | ForEach-Object { $_.Address })
+        $before.firewall = $firewall.Before
+        $after.firewall = $firewall.After
+    }
+    else {
+        $adapter = @($found.Loopbacks | Where-Object { $_.Name -eq $adapterName }) | Select-Object -First 1
+        $index = $null
+        if ($adapter) {
+            $index = $adapter.InterfaceIndex
+            $before.adapter = $adapterName
+            $after.adapter = $adapterName
+        }
+        $current = @()
+        if ($null -ne $index) { $current = Get-InterfaceAddress -InterfaceIndex $index }
+        $before.addresses = @($current | ForEach-Object { Format-Address $_ })
+        $created = [bool]($marker.Created -and $adapter -and $marker.InstanceId -eq $adapter.InstanceId)
+        $plan = Get-DsrAbsentPlan -Vips $vips -Current $current -Created $created -AdapterExists ([bool]$adapter)
+        $removedKeys = @($plan.ToRemove | ForEach-Object { ConvertTo-DsrAddressKey -Address $_.Address })
+        $after.addresses = @($current | Where-Object { $removedKeys -notcontains (ConvertTo-DsrAddressKey -Address $_.Address) } |
+                ForEach-Object { Format-Address $_ })
+
+        # Firewall rules first (they name the VIPs), then the VIPs, then the adapter.
+        $firewall = Invoke-FirewallPlan -Ports @() -Addresses @()
+        $before.firewall = $firewall.Before
+        $after.firewall = $firewall.After
+        foreach ($address in $plan.ToRemove) {
+            Add-Action "remove $(Format-Address $address)"
+            if (-not $checkMode) {
+                Remove-NetIPAddress -InterfaceIndex $index -IPAddress $address.Address -Confirm:$false -ErrorAction Stop
+            }
+        }
+        if ($plan.RemoveAdapter) {
+            Add-Action "remove adapter $adapterName ($($adapter.InstanceId))"
+            if (-not $checkMode) {
+                if ($deviceType::Remove($adapter.InstanceId)) { $module.Result.reboot_required = $true }
+            }
+            $after.adapter = $null
+        }
+        elseif ($adapter) {
+            $module.Result.adapter_kept_because = $plan.KeepReason
+        }
+
+        # Uplinks back to what they were, unless another DSR adapter still relies on them.
+        $aliases = @($marker.Uplinks.Keys | ForEach-Object { ($_ -split '\|', 2)[0] } | Sort-Object -Unique)
+        $settings = Get-WeakHostSetting -Aliases $aliases -LoopbackIndex $null
+        $restore = Get-DsrUplinkRestorePlan -Recorded $marker.Uplinks -Current $settings -StillNeeded $others.UplinkKeys
+        $module.Result.uplinks = $aliases
+        foreach ($change in $restore.Changes) {
+            Add-Action (Format-DsrSettingChange -Change $change)
+            if (-not $checkMode) {
+                Set-WeakHostSetting -Change $change -LoopbackIndex $null
+            }
+        }
+        # Forget the adapter name once its adapter is gone; an adapter kept stays claimed, without uplink records.
+        $markerPath = Join-Path -Path $markerRoot -ChildPath $adapterName
+        if (Test-Path -LiteralPath $markerPath) {
+            if (-not $checkMode) {
+                if ($plan.RemoveAdapter -or -not $adapter) {
+                    Remove-Item -LiteralPath $markerPath -Recurse -Force
+                }
+                else {
+                    foreach ($key in @($marker.Uplinks.Keys)) {
+                        Remove-ItemProperty -LiteralPath $markerPath -Name "Uplink|$key"
+                    }
+                }
+            }
+        }
+        $module.Result.adapter = @{}
+        if ($adapter -and -not $plan.RemoveAdapter) {
+            $module.Result.adapter = @{ name = $adapterName; interface_index = $index; instance_id = $adapter.InstanceId
+                created = $false; managed = $created
+            }
+        }
+    }
+}
+catch {
+    # A partial change stays reported as a change, with the steps that were applied listed in actions.
+    $applied = $module.Result.actions -join '; '
+    if (-not $applied) { $applied = 'nothing' }
+    $module.FailJson("win_dsr_loopback failed: $($_.Exception.Message). Applied before the failure: $applied", $_)
+}
+
+if ($module.Result.changed) {
+    $module.Diff.before = $before
+    $module.Diff.after = $after
+}
+$module.ExitJson()
