@@ -1,0 +1,178 @@
+"""PowerShell (and C#) read structurally, without pwsh: tree-sitter parse trees, literals, commands, functions.
+
+ansible-test's validate-modules and pslint need pwsh, which no package registry this project uses ships; these
+helpers let pytest check the Windows module's syntax, argument spec and check-mode discipline on Linux.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import tree_sitter_c_sharp
+import tree_sitter_powershell
+from tree_sitter import Language, Node, Parser, Tree
+
+
+@cache
+def _parser(language: str) -> Parser:
+    module = {"powershell": tree_sitter_powershell, "csharp": tree_sitter_c_sharp}[language]
+    return Parser(Language(module.language()))
+
+
+def parse(source: str | bytes, language: str = "powershell") -> Tree:
+    data = source.encode() if isinstance(source, str) else source
+    return _parser(language).parse(data)
+
+
+def parse_file(path: Path) -> Tree:
+    return parse(path.read_bytes(), "csharp" if path.suffix == ".cs" else "powershell")
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    kind: str  # "ERROR" or "MISSING <type>"
+    line: int
+    column: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.line}:{self.column}: {self.text!r}"
+
+
+def walk(node: Node) -> Iterator[Node]:
+    yield node
+    for child in node.children:
+        yield from walk(child)
+
+
+def syntax_problems(tree: Tree) -> list[SyntaxProblem]:
+    """Every ERROR node and every node the parser had to invent (MISSING)."""
+    problems = []
+    for node in walk(tree.root_node):
+        if node.type == "ERROR" or node.is_missing:
+            kind = "ERROR" if node.type == "ERROR" else f"MISSING {node.type}"
+            row, column = node.start_point
+            problems.append(SyntaxProblem(kind, row + 1, column + 1, node.text.decode(errors="replace")[:80]))
+    return problems
+
+
+def text(node: Node) -> str:
+    return node.text.decode()
+
+
+def unwrap(node: Node) -> Node:
+    """Skip the grammar's single-child precedence layers (pipeline -> ... -> unary_expression)."""
+    while node.child_count == 1:
+        node = node.children[0]
+    return node
+
+
+class NotALiteral(ValueError):
+    pass
+
+
+def literal(node: Node) -> Any:
+    """The Python value of a PowerShell literal: hashtable, array, string, integer, $true/$false/$null."""
+    node = unwrap(node)
+    kind = node.type
+    if kind == "hash_literal_expression":
+        body = next((c for c in node.named_children if c.type == "hash_literal_body"), None)
+        result: dict[str, Any] = {}
+        for entry in body.named_children if body else []:
+            key_node, value_node = unwrap(entry.named_children[0]), entry.named_children[-1]
+            key = text(key_node) if key_node.type == "simple_name" else literal(key_node)
+            result[str(key)] = literal(value_node)
+        return result
+    if kind == "array_literal_expression":
+        return [literal(c) for c in node.named_children]
+    if kind == "array_expression":
+        items: list[Any] = []
+        for statement_list in node.named_children:
+            for statement in statement_list.named_children:
+                value = literal(statement)
+                items.extend(value if isinstance(value, list) else [value])
+        return items
+    if kind == "verbatim_string_characters":
+        return text(node)[1:-1].replace("''", "'")
+    if kind == "expandable_string_literal":
+        raw = text(node)[1:-1]
+        if "$" in raw or "`" in raw:
+            raise NotALiteral(f"expandable string with substitutions: {text(node)}")
+        return raw
+    if kind == "decimal_integer_literal":
+        return int(text(node))
+    if kind == "variable":
+        constants = {"$true": True, "$false": False, "$null": None}
+        if text(node).lower() in constants:
+            return constants[text(node).lower()]
+    raise NotALiteral(f"{kind}: {text(node)[:60]}")
+
+
+def assignments(tree: Tree, variable: str) -> list[Node]:
+    """Right-hand sides of top-level `$variable = ...` statements."""
+    found = []
+    for node in walk(tree.root_node):
+        if node.type != "assignment_expression":
+            continue
+        left = node.named_children[0]
+        if text(left).lower() == variable.lower():
+            found.append(node.named_children[-1])
+    return found
+
+
+def functions(tree: Tree) -> dict[str, Node]:
+    result = {}
+    for node in walk(tree.root_node):
+        if node.type == "function_statement":
+            name = next(c for c in node.named_children if c.type == "function_name")
+            result[text(name)] = node
+    return result
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    node: Node
+    line: int
+
+
+def commands(node: Node) -> list[Command]:
+    """Every command invocation (cmdlet or function call by name) under node."""
+    found = []
+    for child in walk(node):
+        if child.type == "command":
+            name_node = child.child_by_field_name("command_name") or next(
+                (c for c in child.named_children if c.type == "command_name"), None
+            )
+            if name_node is not None:
+                found.append(Command(text(name_node), child, child.start_point[0] + 1))
+    return found
+
+
+def static_calls(node: Node) -> list[tuple[str, Node]]:
+    """`[Type]::Member` and `$var::Member` invocations under node, as 'Type::Member' text."""
+    found = []
+    for child in walk(node):
+        if child.type in {"invokation_expression", "member_access"}:
+            value = text(child)
+            if "::" in value:
+                found.append((re.sub(r"\(.*", "", value, flags=re.DOTALL), child))
+    return found
+
+
+def enclosing(node: Node, kind: str) -> Iterator[Node]:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == kind:
+            yield parent
+        parent = parent.parent
+
+
+def requires_lines(source: str) -> list[tuple[str, str]]:
+    """`#AnsibleRequires -Kind Value` lines as (kind, value)."""
+    return re.findall(r"(?im)^#AnsibleRequires\s+-(\w+)\s+(\S+)\s*$", source)

@@ -1,0 +1,320 @@
+"""win_dsr_loopback without Windows: syntax, argument spec against the docs, utilities, check-mode discipline.
+
+No pwsh here, so ansible-test's validate-modules cannot read the PowerShell argument spec (tests/sanity skips it)
+and pslint cannot run. These tests do the structural half of that work from tree-sitter parse trees. The
+behaviour of the pure decision functions is tested by tests/windows/DsrLoopbackPlan.Tests.ps1 (Pester), which
+test_pester_plan_functions runs when pwsh is on PATH; the module's effect on a host is tested by the
+ansible-test target tests/integration/targets/win_dsr_loopback on a Windows host.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import powershell as ps
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = ROOT / "plugins/modules/win_dsr_loopback.ps1"
+DOC_STUB = ROOT / "plugins/modules/win_dsr_loopback.py"
+PLAN_UTIL = ROOT / "plugins/module_utils/DsrLoopbackPlan.psm1"
+DEVICE_UTIL = ROOT / "plugins/module_utils/DsrLoopbackDevice.cs"
+COLLECTION_PREFIX = "ansible_collections.adcops.netscaler.plugins.module_utils."
+
+POWERSHELL_FILES = sorted(
+    p for pattern in ("*.ps1", "*.psm1") for base in ("plugins", "tests", "roles") for p in (ROOT / base).rglob(pattern)
+)
+CSHARP_FILES = sorted((ROOT / "plugins").rglob("*.cs"))
+
+# Every command the module runs is classified, so a new one cannot slip in unexamined.
+WRITE_COMMANDS = {
+    "New-NetIPAddress",
+    "Set-NetIPAddress",
+    "Remove-NetIPAddress",
+    "Rename-NetAdapter",
+    "Set-DnsClient",
+    "Set-NetIPInterface",
+    "New-NetFirewallRule",
+    "Set-NetFirewallRule",
+    "Remove-NetFirewallRule",
+    "Invoke-CimMethod",
+    "New-Item",
+    "New-ItemProperty",
+    "Remove-Item",
+    "Remove-ItemProperty",
+}
+READ_COMMANDS = {
+    "Get-NetAdapter",
+    "Get-NetIPAddress",
+    "Get-NetIPInterface",
+    "Get-NetRoute",
+    "Get-DnsClient",
+    "Get-CimInstance",
+    "Get-NetFirewallRule",
+    "Get-NetFirewallPortFilter",
+    "Get-NetFirewallAddressFilter",
+    "Get-Item",
+    "Get-ItemProperty",
+    "Get-ChildItem",
+    "Test-Path",
+    "Join-Path",
+    "Start-Sleep",
+    "Where-Object",
+    "ForEach-Object",
+    "Sort-Object",
+    "Select-Object",
+    "Out-Null",
+}
+# The module's own helpers that write; their call sites must be guarded like the cmdlets'.
+WRITE_HELPERS = {"Set-MarkerValue", "Set-WeakHostSetting", "Invoke-FirewallChange", "Disable-Netbios"}
+# Helpers that only record what was done in the result; allowed anywhere.
+RESULT_HELPERS = {"Add-Action"}
+WRITE_STATIC_CALLS = {"$deviceType::Install", "$deviceType::Remove"}
+# Commands the pure functions may use: pipeline plumbing only.
+PURE_COMMANDS = {"Where-Object", "ForEach-Object", "Sort-Object"}
+PURE_TYPES = {"[System.Net.IPAddress]", "[System.Net.Sockets.AddressFamily]"}
+
+
+@pytest.fixture(scope="module")
+def module_tree():
+    return ps.parse_file(MODULE)
+
+
+@pytest.fixture(scope="module")
+def plan_tree():
+    return ps.parse_file(PLAN_UTIL)
+
+
+def documented_options() -> dict:
+    namespace: dict = {}
+    exec(compile(DOC_STUB.read_text(), str(DOC_STUB), "exec"), namespace)  # the stub holds only strings
+    return yaml.safe_load(namespace["DOCUMENTATION"])
+
+
+# --- syntax -------------------------------------------------------------------------------------------------
+
+
+def test_there_is_powershell_to_check():
+    names = {p.name for p in POWERSHELL_FILES}
+    assert {"win_dsr_loopback.ps1", "DsrLoopbackPlan.psm1", "DsrLoopbackPlan.Tests.ps1"} <= names
+    assert [p.name for p in CSHARP_FILES] == ["DsrLoopbackDevice.cs"]
+
+
+@pytest.mark.parametrize("path", POWERSHELL_FILES + CSHARP_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_parses_without_error_or_missing_nodes(path):
+    tree = ps.parse_file(path)
+    assert tree.root_node.child_count > 0
+    problems = ps.syntax_problems(tree)
+    assert not problems, "\n".join(str(p) for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("source", "language"),
+    [
+        ("if ($a -eq 1) { Write-Output 'x' ", "powershell"),  # unclosed block
+        ("$spec = @{ options = @{ a = @{ type = 'str' } }", "powershell"),  # unclosed hashtable
+        ("Function Get-X { param ([string]$A,) }", "powershell"),  # dangling comma in param block
+        ("namespace A { public class B { void C() { int x = ; } } }", "csharp"),
+    ],
+)
+def test_the_syntax_check_catches_broken_code(source, language):
+    assert ps.syntax_problems(ps.parse(source, language))
+
+
+# --- argument spec against the documentation ------------------------------------------------------------------
+
+
+def spec_from_module(tree) -> dict:
+    (spec_node,) = ps.assignments(tree, "$spec")
+    return ps.literal(spec_node)
+
+
+def test_argument_spec_matches_documented_options(module_tree):
+    spec = spec_from_module(module_tree)
+    docs = documented_options()["options"]
+    assert sorted(spec["options"]) == sorted(docs)
+    for name, option in spec["options"].items():
+        doc = docs[name]
+        assert option.get("type", "str") == doc.get("type", "str"), name
+        assert option.get("elements") == doc.get("elements"), name
+        assert option.get("default") == doc.get("default"), name
+        assert bool(option.get("required", False)) == bool(doc.get("required", False)), name
+        assert option.get("choices") == doc.get("choices"), name
+        assert set(option) <= {"type", "elements", "default", "required", "choices"}, f"{name}: {sorted(option)}"
+        assert not (option.get("required") and "default" in option), f"{name} is required and has a default"
+
+
+def test_check_mode_support_is_declared_as_documented(module_tree):
+    spec = spec_from_module(module_tree)
+    attributes = documented_options()["attributes"]
+    assert spec["supports_check_mode"] is True
+    assert attributes["check_mode"]["support"] == "full"
+    assert attributes["platform"]["platforms"] == "windows"
+
+
+def test_spec_extraction_sees_a_mismatch():
+    tree = ps.parse("$spec = @{ options = @{ a = @{ type = 'list'; elements = 'str'; default = @('TCP') } } }")
+    assert spec_from_module(tree) == {"options": {"a": {"type": "list", "elements": "str", "default": ["TCP"]}}}
+    tree = ps.parse('$spec = @{ options = @{ a = @{ type = "int"; default = 3; choices = 1, 2 } } }')
+    assert spec_from_module(tree)["options"]["a"] == {"type": "int", "default": 3, "choices": [1, 2]}
+
+
+def test_returned_keys_are_documented():
+    source = MODULE.read_text()
+    returned = set(re.findall(r"\$module\.Result\.(\w+)\s*=", source)) - {"changed"}
+    documented = set(yaml.safe_load(_doc_string("RETURN")))
+    # adapter_kept_because is an explanation set only when state=absent keeps the adapter.
+    assert returned - {"adapter_kept_because"} <= documented
+    assert documented <= returned
+
+
+def _doc_string(name: str) -> str:
+    namespace: dict = {}
+    exec(compile(DOC_STUB.read_text(), str(DOC_STUB), "exec"), namespace)
+    return namespace[name]
+
+
+# --- module layout: interpreter line, utilities, action group ---------------------------------------------------
+
+
+def test_interpreter_and_requires_lines():
+    source = MODULE.read_text()
+    assert source.startswith("#!powershell\n")
+    requires = ps.requires_lines(source)
+    assert ("CSharpUtil", "Ansible.Basic") in requires
+    for kind, name in requires:
+        if not name.startswith(COLLECTION_PREFIX):
+            continue
+        util = name.removeprefix(COLLECTION_PREFIX)
+        suffix = {"CSharpUtil": ".cs", "PowerShell": ".psm1"}[kind]
+        assert (ROOT / "plugins/module_utils" / f"{util}{suffix}").is_file(), name
+
+
+def test_csharp_namespace_is_the_util_name_the_module_uses(module_tree):
+    namespace = re.search(r"^namespace\s+(\S+)", DEVICE_UTIL.read_text(), re.MULTILINE).group(1)
+    assert namespace == COLLECTION_PREFIX + DEVICE_UTIL.stem
+    assert f"[{namespace}.RootDevice]" in MODULE.read_text()
+
+
+def test_module_calls_only_functions_that_exist(module_tree, plan_tree):
+    plan_functions = set(ps.functions(plan_tree))
+    own_functions = set(ps.functions(module_tree))
+    assert all(re.fullmatch(r"[A-Z][A-Za-z]+-Dsr\w+", name) for name in plan_functions), "export pattern is *-Dsr*"
+    assert "Export-ModuleMember -Function '*-Dsr*'" in PLAN_UTIL.read_text()
+    used = {c.name for c in ps.commands(module_tree.root_node)}
+    unknown = used - plan_functions - own_functions - WRITE_COMMANDS - READ_COMMANDS
+    assert not unknown, f"classify these commands in this test (read or write): {sorted(unknown)}"
+    assert {"Select-DsrLoopbackAdapter", "Get-DsrAddressPlan", "Get-DsrWeakHostPlan", "Get-DsrAbsentPlan"} <= used
+
+
+def test_not_in_the_nitro_action_group():
+    runtime = yaml.safe_load((ROOT / "meta/runtime.yml").read_text())
+    for group in runtime.get("action_groups", {}).values():
+        assert "win_dsr_loopback" not in group
+    assert "action_group" not in documented_options().get("attributes", {})
+
+
+# --- check mode: every write is guarded -------------------------------------------------------------------------
+
+
+def _guarded(node) -> bool:
+    """Inside `if (-not $checkMode) { ... }` (the then-branch)."""
+    for if_node in ps.enclosing(node, "if_statement"):
+        condition = if_node.named_children[0]
+        then_block = next(c for c in if_node.named_children if c.type == "statement_block")
+        inside_then = then_block.start_byte <= node.start_byte < then_block.end_byte
+        if inside_then and re.fullmatch(r"-not\s+\$checkMode", ps.text(condition).strip(), re.IGNORECASE):
+            return True
+    return False
+
+
+def _enclosing_function(node) -> str | None:
+    for fn in ps.enclosing(node, "function_statement"):
+        return ps.text(next(c for c in fn.named_children if c.type == "function_name"))
+    return None
+
+
+def unguarded_writes(tree) -> list[str]:
+    problems = []
+    for command in ps.commands(tree.root_node):
+        if command.name not in WRITE_COMMANDS | WRITE_HELPERS:
+            continue
+        if _enclosing_function(command.node) in WRITE_HELPERS or _guarded(command.node):
+            continue
+        problems.append(f"line {command.line}: {command.name}")
+    for call, node in ps.static_calls(tree.root_node):
+        if call in WRITE_STATIC_CALLS and not _guarded(node):
+            problems.append(f"line {node.start_point[0] + 1}: {call}")
+    return problems
+
+
+def test_every_write_is_guarded_by_check_mode(module_tree):
+    assert unguarded_writes(module_tree) == []
+    # The guard is there at all: the module does write.
+    writes = [c for c in ps.commands(module_tree.root_node) if c.name in WRITE_COMMANDS]
+    assert len(writes) >= 10
+
+
+def test_the_guard_check_sees_an_unguarded_write():
+    tree = ps.parse(
+        "if (-not $checkMode) { New-NetIPAddress -IPAddress 1 }\n"
+        "if ($checkMode) { Remove-NetIPAddress -IPAddress 1 }\n"
+        "Set-DnsClient -InterfaceIndex 3\n"
+        "$x = $deviceType::Install('a', 'b', [ref]$r)\n"
+        "Function Set-MarkerValue { New-Item -Path x }\n"
+    )
+    assert unguarded_writes(tree) == [
+        "line 2: Remove-NetIPAddress",
+        "line 3: Set-DnsClient",
+        "line 4: $deviceType::Install",
+    ]
+
+
+# --- the pure decision functions ---------------------------------------------------------------------------------
+
+
+def test_plan_functions_are_pure(plan_tree):
+    functions = ps.functions(plan_tree)
+    assert len(functions) >= 15
+    for name, node in functions.items():
+        called = {c.name for c in ps.commands(node)}
+        impure = called - PURE_COMMANDS - set(functions)
+        assert not impure, f"{name} calls {sorted(impure)}"
+        body = ps.text(node)
+        assert "$module" not in body and "$global:" not in body.lower(), name
+        types = set(re.findall(r"\[System\.[\w.]+\]", body))
+        assert types <= PURE_TYPES, f"{name} uses {sorted(types - PURE_TYPES)}"
+
+
+def test_the_decisions_the_reference_names_are_there(plan_tree):
+    # One small function per decision, in the order the module takes them.
+    expected = [
+        "ConvertTo-DsrVipList",  # VIPs as host addresses (/32, /128) only
+        "Select-DsrLoopbackAdapter",  # find by *MSLOOP, adopt, or create
+        "Get-DsrVipConflict",  # a VIP on a real NIC answers ARP: refuse
+        "Get-DsrAddressPlan",  # add / replace / SkipAsSource / purge
+        "Get-DsrAdapterSettingPlan",  # no DNS registration, no NetBIOS
+        "Select-DsrUplink",  # where the balancer's traffic arrives
+        "Get-DsrWeakHostPlan",  # weak host receive (+ send on the loopback)
+        "Get-DsrFirewallPlan",  # allow the service on the VIPs
+        "Get-DsrAbsentPlan",  # remove VIPs, and the adapter only if ours and empty
+        "Get-DsrUplinkRestorePlan",  # put the uplinks back
+    ]
+    assert set(expected) <= set(ps.functions(plan_tree))
+
+
+def test_pester_plan_functions():
+    pwsh = shutil.which("pwsh")
+    if pwsh is None:
+        pytest.skip("pwsh is not installed; no package registry this project uses ships it")
+    tests = ROOT / "tests/windows/DsrLoopbackPlan.Tests.ps1"
+    command = f"$r = Invoke-Pester -Path '{tests}' -PassThru; exit $r.FailedCount"
+    result = subprocess.run(
+        [pwsh, "-NoProfile", "-Command", command], check=False, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
