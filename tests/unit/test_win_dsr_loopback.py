@@ -318,3 +318,44 @@ def test_pester_plan_functions():
         [pwsh, "-NoProfile", "-Command", command], check=False, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the role and the integration target use the module as documented ----------------------------------------
+
+
+def _module_tasks(path: Path) -> list[dict]:
+    found = []
+
+    def visit(tasks: list) -> None:
+        for task in tasks or []:
+            for key in ("block", "rescue", "always"):
+                visit(task.get(key))
+            if "adcops.netscaler.win_dsr_loopback" in task:
+                found.append(task["adcops.netscaler.win_dsr_loopback"])
+
+    visit(yaml.safe_load(path.read_text()))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [ROOT / "roles/dsr_backend/tasks/windows.yml", ROOT / "tests/integration/targets/win_dsr_loopback/tasks/main.yml"],
+    ids=["role", "integration-target"],
+)
+def test_tasks_pass_only_documented_options(path):
+    options = documented_options()["options"]
+    tasks = _module_tasks(path)
+    assert tasks
+    for arguments in tasks:
+        assert set(arguments) <= set(options), sorted(set(arguments) - set(options))
+        assert "vips" in arguments
+
+
+def test_role_variables_for_windows_are_documented():
+    tasks_text = (ROOT / "roles/dsr_backend/tasks/windows.yml").read_text()
+    readme = (ROOT / "roles/dsr_backend/WINDOWS.md").read_text()
+    used = set(re.findall(r"\bdsr_backend_\w+", tasks_text)) - {"dsr_backend_windows_result"}
+    assert {"dsr_backend_vips", "dsr_backend_state", "dsr_backend_persist"} <= used
+    for name in used:
+        assert f"`{name}`" in readme, name
+    assert "`dsr_backend_windows_result`" in readme
