@@ -236,7 +236,9 @@ Function Get-NetbiosOption {
     }
     $guid = (Get-NetAdapter -InterfaceIndex $InterfaceIndex).InterfaceGuid
     $path = "HKLM:\SYSTEM\CurrentControlSet\Services\NetBT\Parameters\Interfaces\Tcpip_$guid"
-    $value = (Get-ItemProperty -LiteralPath $path -Name NetbiosOptions -ErrorAction SilentlyContinue).NetbiosOptions
+    $value = $null
+    $item = Get-ItemProperty -LiteralPath $path -Name NetbiosOptions -ErrorAction SilentlyContinue
+    if ($item) { $value = $item.NetbiosOptions }
     return @{ Value = $value; Config = $null; Guid = $guid }
 }
 
@@ -287,20 +289,47 @@ try {
     $found = Get-LoopbackAdapter
 
     if ($state -eq 'present') {
-        # 1. The adapter: use, adopt (rename) or create one, before anything is configured on it.
+        # 1. Which adapter: use, adopt (rename) or create one.
         $choice = Select-DsrLoopbackAdapter -AdapterName $adapterName -Loopbacks $found.Loopbacks `
             -OtherAdapterNames $found.OtherNames -ManagedInstanceId $marker.InstanceId -ClaimedInstanceIds $others.Claimed
         if ($choice.Action -eq 'fail') {
-            $module.FailJson($choice.Message)
+            throw $choice.Message
         }
         $adapter = $choice.Adapter
         $created = $false
+        $index = $null
+        if ($adapter) { $index = $adapter.InterfaceIndex }
+
+        # 2. Everything that can be refused is refused before the first change. A VIP held by another
+        # interface makes DSR unsafe (that interface answers ARP / neighbour discovery for it).
+        $elsewhere = @(Get-NetIPAddress -ErrorAction SilentlyContinue | Where-Object { $_.InterfaceIndex -ne $index } |
+                ForEach-Object { @{ Address = $_.IPAddress; InterfaceAlias = $_.InterfaceAlias } })
+        $conflicts = Get-DsrVipConflict -Vips $vips -Elsewhere $elsewhere
+        if ($conflicts.Messages.Count -gt 0) {
+            throw ($conflicts.Messages -join '; ')
+        }
+        $interfaces = @(Get-NetIPInterface -ErrorAction SilentlyContinue | ForEach-Object { $_.InterfaceAlias } | Sort-Object -Unique)
+        $routes = @(Get-NetRoute -DestinationPrefix '0.0.0.0/0', '::/0' -ErrorAction SilentlyContinue |
+                ForEach-Object { @{ InterfaceAlias = $_.InterfaceAlias; Family = "$($_.AddressFamily)" } })
+        $uplinkChoice = Select-DsrUplink -Requested $module.Params.uplink_interfaces -Families $families -DefaultRoutes $routes `
+            -Interfaces $interfaces -AdapterName $adapterName
+        if ($uplinkChoice.Errors.Count -gt 0) {
+            throw ($uplinkChoice.Errors -join '; ')
+        }
+        $uplinkCheck = Get-DsrWeakHostPlan -AdapterName $adapterName -Uplinks $uplinkChoice.Uplinks -Families $families `
+            -Current (Get-WeakHostSetting -Aliases $uplinkChoice.Uplinks -LoopbackIndex $null) -AdapterPending $true
+        if ($uplinkCheck.Errors.Count -gt 0) {
+            throw ($uplinkCheck.Errors -join '; ')
+        }
+        $module.Result.uplinks = $uplinkChoice.Uplinks
+
+        # 3. The adapter.
         if ($adapter) { $before.adapter = $adapter.Name }
         if ($choice.Action -eq 'create') {
-            Add-Action "create adapter $adapterName ($hardwareId)"
             if (-not $checkMode) {
                 $reboot = $false
                 $device = $deviceType::Install($infPath, $hardwareId, [ref]$reboot)
+                Add-Action "create adapter $adapterName ($hardwareId, $($device.InstanceId))"
                 # Remember at once that this module created it, so state=absent can remove it even if a later
                 # step fails.
                 Set-MarkerValue -Name $adapterName -ValueName InstanceId -Value $device.InstanceId
@@ -311,13 +340,16 @@ try {
                 $netAdapter = Wait-NetAdapter -InstanceId $device.InstanceId -Timeout $module.Params.adapter_timeout
                 $adapter = @{ Name = $netAdapter.Name; InstanceId = $device.InstanceId; InterfaceIndex = [int]$netAdapter.ifIndex }
             }
+            else {
+                Add-Action "create adapter $adapterName ($hardwareId)"
+            }
             $created = $true
         }
         if ($adapter -and $adapter.Name -ne $adapterName) {
-            Add-Action "rename adapter $($adapter.Name) to $adapterName"
             if (-not $checkMode) {
                 Get-NetAdapter -InterfaceIndex $adapter.InterfaceIndex | Rename-NetAdapter -NewName $adapterName -ErrorAction Stop
             }
+            Add-Action "rename adapter $($adapter.Name) to $adapterName"
         }
         if ($adapter -and $marker.InstanceId -ne $adapter.InstanceId) {
             # Adopted: claim it so that another adapter_name never adopts it too; Created stays false.
@@ -328,34 +360,24 @@ try {
             $marker.InstanceId = $adapter.InstanceId
         }
         $after.adapter = $adapterName
-        $index = $null
         if ($adapter) { $index = $adapter.InterfaceIndex }
         $module.Result.adapter = @{ name = $adapterName; interface_index = $index; instance_id = $(if ($adapter) { $adapter.InstanceId })
             created = $created; managed = ($created -or [bool]$marker.Created)
         }
 
-        # 2. VIPs held by another interface make DSR unsafe: fail before changing addresses.
-        $elsewhere = @(Get-NetIPAddress -ErrorAction SilentlyContinue | Where-Object { $_.InterfaceIndex -ne $index } |
-                ForEach-Object { @{ Address = $_.IPAddress; InterfaceAlias = $_.InterfaceAlias } })
-        $conflicts = Get-DsrVipConflict -Vips $vips -Elsewhere $elsewhere
-        if ($conflicts.Messages.Count -gt 0) {
-            $module.FailJson(($conflicts.Messages -join '; '))
-        }
-
-        # 3. Addresses.
+        # 4. Addresses.
         $current = @()
         if ($null -ne $index) { $current = Get-InterfaceAddress -InterfaceIndex $index }
         $before.addresses = @($current | ForEach-Object { Format-Address $_ })
         $plan = Get-DsrAddressPlan -Vips $vips -Current $current -Purge $module.Params.purge_vips
         $module.Result.unmanaged_addresses = $plan.Unmanaged
         foreach ($address in $plan.ToRemove) {
-            Add-Action "remove $(Format-Address $address)"
             if (-not $checkMode) {
                 Remove-NetIPAddress -InterfaceIndex $index -IPAddress $address.Address -Confirm:$false -ErrorAction Stop
             }
+            Add-Action "remove $(Format-Address $address)"
         }
         foreach ($item in $plan.ToReplace) {
-            Add-Action "replace $(Format-Address $item.Current) with $($item.Vip.Address)/$($item.Vip.PrefixLength) SkipAsSource"
             if (-not $checkMode) {
                 Remove-NetIPAddress -InterfaceIndex $index -IPAddress $item.Current.Address -Confirm:$false -ErrorAction Stop
                 try {
@@ -369,33 +391,34 @@ try {
                     throw
                 }
             }
+            Add-Action "replace $(Format-Address $item.Current) with $($item.Vip.Address)/$($item.Vip.PrefixLength) SkipAsSource"
         }
         foreach ($vip in $plan.ToMarkSkipAsSource) {
-            Add-Action "set SkipAsSource on $($vip.Address)"
             if (-not $checkMode) {
                 Set-NetIPAddress -InterfaceIndex $index -IPAddress $vip.Address -SkipAsSource $true -ErrorAction Stop
             }
+            Add-Action "set SkipAsSource on $($vip.Address)"
         }
         foreach ($vip in $plan.ToAdd) {
-            Add-Action "add $($vip.Address)/$($vip.PrefixLength) SkipAsSource"
             if (-not $checkMode) {
                 New-NetIPAddress -InterfaceIndex $index -IPAddress $vip.Address -PrefixLength $vip.PrefixLength `
                     -AddressFamily $vip.Family -SkipAsSource $true -ErrorAction Stop | Out-Null
             }
+            Add-Action "add $($vip.Address)/$($vip.PrefixLength) SkipAsSource"
         }
         $after.addresses = @(@($vips | ForEach-Object { "$($_.Address)/$($_.PrefixLength)" }) + @($plan.Unmanaged))
 
-        # 4. No DNS registration, no NetBIOS over TCP/IP on the loopback adapter.
+        # 5. No DNS registration, no NetBIOS over TCP/IP on the loopback adapter.
         $dns = $null
         $netbios = @{ Value = $null; Config = $null; Guid = $null }
         if ($null -ne $index) {
-            $dns = (Get-DnsClient -InterfaceIndex $index -ErrorAction SilentlyContinue).RegisterThisConnectionsAddress
+            $dnsClient = Get-DnsClient -InterfaceIndex $index -ErrorAction SilentlyContinue
+            if ($dnsClient) { $dns = $dnsClient.RegisterThisConnectionsAddress }
             $netbios = Get-NetbiosOption -InterfaceIndex $index
         }
         $before.register_in_dns = $dns
         $before.netbios_options = $netbios.Value
         foreach ($change in (Get-DsrAdapterSettingPlan -RegisterInDns $dns -NetbiosOption $netbios.Value).Changes) {
-            Add-Action "$(Format-DsrSettingChange -Change $change) on $adapterName"
             if (-not $checkMode) {
                 if ($change.Setting -eq 'RegisterThisConnectionsAddress') {
                     Set-DnsClient -InterfaceIndex $index -RegisterThisConnectionsAddress $false -ErrorAction Stop
@@ -404,25 +427,17 @@ try {
                     Disable-Netbios -Current $netbios
                 }
             }
+            Add-Action "$(Format-DsrSettingChange -Change $change) on $adapterName"
         }
         $after.register_in_dns = $false
         $after.netbios_options = 2
 
-        # 5. Weak host model: receive and send on the loopback adapter, receive on the uplinks.
-        $interfaces = @(Get-NetIPInterface -ErrorAction SilentlyContinue | ForEach-Object { $_.InterfaceAlias } | Sort-Object -Unique)
-        $routes = @(Get-NetRoute -DestinationPrefix '0.0.0.0/0', '::/0' -ErrorAction SilentlyContinue |
-                ForEach-Object { @{ InterfaceAlias = $_.InterfaceAlias; Family = "$($_.AddressFamily)" } })
-        $uplinkChoice = Select-DsrUplink -Requested $module.Params.uplink_interfaces -Families $families -DefaultRoutes $routes `
-            -Interfaces $interfaces -AdapterName $adapterName
-        if ($uplinkChoice.Errors.Count -gt 0) {
-            $module.FailJson(($uplinkChoice.Errors -join '; '))
-        }
-        $module.Result.uplinks = $uplinkChoice.Uplinks
+        # 6. Weak host model: receive and send on the loopback adapter, receive on the uplinks.
         $settings = Get-WeakHostSetting -Aliases $uplinkChoice.Uplinks -LoopbackIndex $index
         $weakPlan = Get-DsrWeakHostPlan -AdapterName $adapterName -Uplinks $uplinkChoice.Uplinks -Families $families `
             -Current $settings -AdapterPending ($null -eq $index)
         if ($weakPlan.Errors.Count -gt 0) {
-            $module.FailJson(($weakPlan.Errors -join '; '))
+            throw ($weakPlan.Errors -join '; ')
         }
         $records = (Get-DsrUplinkRecord -AdapterName $adapterName -Changes $weakPlan.Changes -Recorded $marker.Uplinks).Records
         foreach ($key in $settings.Keys) {
@@ -430,7 +445,6 @@ try {
             $after.weak_host[$key] = $settings[$key].Clone()
         }
         foreach ($change in $weakPlan.Changes) {
-            Add-Action (Format-DsrSettingChange -Change $change)
             if (-not $checkMode) {
                 $key = "$($change.InterfaceAlias)|$($change.Family)"
                 if ($records.ContainsKey($key)) {
@@ -438,12 +452,13 @@ try {
                 }
                 Set-WeakHostSetting -Change $change -LoopbackIndex $index
             }
+            Add-Action (Format-DsrSettingChange -Change $change)
             $key = "$($change.InterfaceAlias)|$($change.Family)"
             if (-not $after.weak_host.ContainsKey($key)) { $after.weak_host[$key] = @{} }
             $after.weak_host[$key][$change.Setting] = $change.To
         }
 
-        # 6. Firewall, only when firewall_ports is given.
+        # 7. Firewall, only when firewall_ports is given.
         $firewall = Invoke-FirewallPlan -Ports $firewallPorts -Addresses @($vips | ForEach-Object { $_.Address })
         $before.firewall = $firewall.Before
         $after.firewall = $firewall.After
@@ -470,16 +485,16 @@ try {
         $before.firewall = $firewall.Before
         $after.firewall = $firewall.After
         foreach ($address in $plan.ToRemove) {
-            Add-Action "remove $(Format-Address $address)"
             if (-not $checkMode) {
                 Remove-NetIPAddress -InterfaceIndex $index -IPAddress $address.Address -Confirm:$false -ErrorAction Stop
             }
+            Add-Action "remove $(Format-Address $address)"
         }
         if ($plan.RemoveAdapter) {
-            Add-Action "remove adapter $adapterName ($($adapter.InstanceId))"
             if (-not $checkMode) {
                 if ($deviceType::Remove($adapter.InstanceId)) { $module.Result.reboot_required = $true }
             }
+            Add-Action "remove adapter $adapterName ($($adapter.InstanceId))"
             $after.adapter = $null
         }
         elseif ($adapter) {
@@ -492,10 +507,10 @@ try {
         $restore = Get-DsrUplinkRestorePlan -Recorded $marker.Uplinks -Current $settings -StillNeeded $others.UplinkKeys
         $module.Result.uplinks = $aliases
         foreach ($change in $restore.Changes) {
-            Add-Action (Format-DsrSettingChange -Change $change)
             if (-not $checkMode) {
                 Set-WeakHostSetting -Change $change -LoopbackIndex $null
             }
+            Add-Action (Format-DsrSettingChange -Change $change)
         }
         # Forget the adapter name once its adapter is gone; an adapter kept stays claimed, without uplink records.
         $markerPath = Join-Path -Path $markerRoot -ChildPath $adapterName
@@ -520,10 +535,16 @@ try {
     }
 }
 catch {
-    # A partial change stays reported as a change, with the steps that were applied listed in actions.
-    $applied = $module.Result.actions -join '; '
-    if (-not $applied) { $applied = 'nothing' }
-    $module.FailJson("win_dsr_loopback failed: $($_.Exception.Message). Applied before the failure: $applied", $_)
+    # FailJson only here, outside the try: it ends the module, which a catch must not intercept. After a partial
+    # change the result stays changed and the message lists what was applied (actions lists it too).
+    $message = $_.Exception.Message
+    if ($module.Result.actions.Count -gt 0) {
+        $message += " (applied before the failure: $($module.Result.actions -join '; '))"
+    }
+    else {
+        $message += ' (nothing was changed)'
+    }
+    $module.FailJson($message, $_)
 }
 
 if ($module.Result.changed) {

@@ -223,6 +223,11 @@ actions:
     - add 192.0.2.10/32 SkipAsSource
     - disable DNS registration on LBVS_Loopback
     - IPv4 WeakHostReceive Disabled -> Enabled on Ethernet0
+adapter_kept_because:
+  description: Why O(state=absent) kept the adapter (the module did not create it, or other addresses remain).
+  returned: when O(state=absent) finds the adapter and keeps it
+  type: str
+  sample: the adapter was not created by this module, so it is kept
 reboot_required:
   description: Whether Windows asked for a reboot to finish installing or removing the adapter, or changing NetBIOS.
   returned: always

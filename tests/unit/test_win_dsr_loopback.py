@@ -168,9 +168,7 @@ def test_returned_keys_are_documented():
     source = MODULE.read_text()
     returned = set(re.findall(r"\$module\.Result\.(\w+)\s*=", source)) - {"changed"}
     documented = set(yaml.safe_load(_doc_string("RETURN")))
-    # adapter_kept_because is an explanation set only when state=absent keeps the adapter.
-    assert returned - {"adapter_kept_because"} <= documented
-    assert documented <= returned
+    assert returned == documented
 
 
 def _doc_string(name: str) -> str:
@@ -273,6 +271,24 @@ def test_the_guard_check_sees_an_unguarded_write():
         "line 3: Set-DnsClient",
         "line 4: $deviceType::Install",
     ]
+
+
+def fail_json_inside_try(tree) -> list[int]:
+    """Lines where $module.FailJson/ExitJson is called inside a try block: the exit it performs must not be caught."""
+    lines = []
+    for node in ps.walk(tree.root_node):
+        if node.type != "invokation_expression" or not re.match(r"\$module\.(FailJson|ExitJson)\b", ps.text(node)):
+            continue
+        for try_node in ps.enclosing(node, "try_statement"):
+            block = next(c for c in try_node.named_children if c.type == "statement_block")
+            if block.start_byte <= node.start_byte < block.end_byte:
+                lines.append(node.start_point[0] + 1)
+    return lines
+
+
+def test_the_module_never_exits_from_inside_a_try_block(module_tree):
+    assert fail_json_inside_try(module_tree) == []
+    assert fail_json_inside_try(ps.parse("try { $module.FailJson('x') } catch { $module.FailJson('y') }")) == [1]
 
 
 # --- the pure decision functions ---------------------------------------------------------------------------------
