@@ -41,7 +41,7 @@ Describe 'ConvertTo-DsrVipList' {
     It 'drops duplicates and reports the families in use' {
         $result = ConvertTo-DsrVipList -Vips @('192.0.2.10', '192.0.2.10/32', '2001:db8::10')
         @($result.Vips).Count | Should -Be 2
-        $result.Families | Should -Be @('IPv4', 'IPv6')
+        (@($result.Families) -join '|') | Should -Be 'IPv4|IPv6'
     }
 }
 
@@ -115,7 +115,7 @@ Describe 'Get-DsrAddressPlan' {
             @{ Address = '169.254.3.4'; PrefixLength = 16; SkipAsSource = $false }
         )
         $plan = Get-DsrAddressPlan -Vips $vips -Current $current
-        @($plan.ToAdd | ForEach-Object { $_.Address }) | Should -Be @('192.0.2.11', '2001:db8::10')
+        (@(@($plan.ToAdd | ForEach-Object { $_.Address })) -join '|') | Should -Be '192.0.2.11|2001:db8::10'
         @($plan.ToReplace).Count | Should -Be 0
         @($plan.ToMarkSkipAsSource).Count | Should -Be 0
         @($plan.ToRemove).Count | Should -Be 0
@@ -130,13 +130,13 @@ Describe 'Get-DsrAddressPlan' {
         $plan = Get-DsrAddressPlan -Vips $vips -Current $current
         $plan.ToReplace[0].Vip.Address | Should -Be '192.0.2.10'
         $plan.ToMarkSkipAsSource[0].Address | Should -Be '2001:db8::10'
-        @($plan.ToAdd | ForEach-Object { $_.Address }) | Should -Be @('192.0.2.11')
+        (@(@($plan.ToAdd | ForEach-Object { $_.Address })) -join '|') | Should -Be '192.0.2.11'
     }
 
     It 'reports other addresses, and removes them only with Purge' {
         $current = @(@{ Address = '198.51.100.7'; PrefixLength = 32; SkipAsSource = $true })
         $kept = Get-DsrAddressPlan -Vips $vips -Current $current
-        $kept.Unmanaged | Should -Be @('198.51.100.7/32')
+        (@($kept.Unmanaged) -join '|') | Should -Be '198.51.100.7/32'
         @($kept.ToRemove).Count | Should -Be 0
         $purged = Get-DsrAddressPlan -Vips $vips -Current $current -Purge $true
         $purged.ToRemove[0].Address | Should -Be '198.51.100.7'
@@ -154,7 +154,7 @@ Describe 'Select-DsrUplink' {
 
     It 'detects the interfaces with a default route of each VIP family, never the loopback' {
         $result = Select-DsrUplink -Families @('IPv4', 'IPv6') -DefaultRoutes $routes -AdapterName 'LBVS_Loopback'
-        $result.Uplinks | Should -Be @('Ethernet0', 'Ethernet1')
+        (@($result.Uplinks) -join '|') | Should -Be 'Ethernet0|Ethernet1'
         @($result.Errors).Count | Should -Be 0
     }
 
@@ -165,7 +165,7 @@ Describe 'Select-DsrUplink' {
 
     It 'checks the interfaces it is given' {
         $result = Select-DsrUplink -Requested @('Ethernet0', 'Nope', 'LBVS_Loopback') -Interfaces @('Ethernet0', 'LBVS_Loopback') -AdapterName 'LBVS_Loopback'
-        $result.Uplinks | Should -Be @('Ethernet0')
+        (@($result.Uplinks) -join '|') | Should -Be 'Ethernet0'
         @($result.Errors).Count | Should -Be 2
     }
 
@@ -184,7 +184,7 @@ Describe 'Get-DsrWeakHostPlan' {
         }
         $plan = Get-DsrWeakHostPlan -AdapterName 'LBVS_Loopback' -Uplinks @('Ethernet0') -Families @('IPv4') -Current $current
         $lines = @($plan.Changes | ForEach-Object { Format-DsrSettingChange -Change $_ })
-        $lines | Should -Be @('IPv4 WeakHostReceive Disabled -> Enabled on LBVS_Loopback', 'IPv4 WeakHostReceive Disabled -> Enabled on Ethernet0')
+        (@($lines) -join '|') | Should -Be 'IPv4 WeakHostReceive Disabled -> Enabled on LBVS_Loopback|IPv4 WeakHostReceive Disabled -> Enabled on Ethernet0'
     }
 
     It 'changes nothing when all is enabled' {
@@ -200,7 +200,7 @@ Describe 'Get-DsrWeakHostPlan' {
         $current = @{ 'Ethernet0|IPv4' = @{ WeakHostReceive = 'Enabled'; WeakHostSend = 'Disabled' } }
         $plan = Get-DsrWeakHostPlan -AdapterName 'LBVS_Loopback' -Uplinks @('Ethernet0') -Families @('IPv4', 'IPv6') -Current $current -AdapterPending $true
         @($plan.Changes | Where-Object { $_.InterfaceAlias -eq 'LBVS_Loopback' }).Count | Should -Be 4
-        $plan.Errors | Should -Be @("interface 'Ethernet0' has no IPv6 binding, so WeakHostReceive cannot be enabled on it")
+        (@($plan.Errors) -join '|') | Should -Be "interface 'Ethernet0' has no IPv6 binding, so WeakHostReceive cannot be enabled on it"
     }
 }
 
@@ -212,7 +212,7 @@ Describe 'Uplink records and their restoration' {
             @{ InterfaceAlias = 'Ethernet1'; Family = 'IPv4'; Setting = 'WeakHostReceive'; From = 'Disabled'; To = 'Enabled' }
         )
         $records = (Get-DsrUplinkRecord -AdapterName 'LBVS_Loopback' -Changes $changes -Recorded @{ 'Ethernet1|IPv4' = 'Disabled' }).Records
-        @($records.Keys) | Should -Be @('Ethernet0|IPv4')
+        (@(@($records.Keys)) -join '|') | Should -Be 'Ethernet0|IPv4'
     }
 
     It 'puts back what it changed unless another adapter still needs it' {
@@ -230,7 +230,7 @@ Describe 'Uplink records and their restoration' {
 Describe 'Get-DsrAdapterSettingPlan' {
     It 'turns off DNS registration and NetBIOS' {
         $plan = Get-DsrAdapterSettingPlan -RegisterInDns $true -NetbiosOption 0
-        @($plan.Changes | ForEach-Object { $_.Setting }) | Should -Be @('RegisterThisConnectionsAddress', 'TcpipNetbiosOptions')
+        (@(@($plan.Changes | ForEach-Object { $_.Setting })) -join '|') | Should -Be 'RegisterThisConnectionsAddress|TcpipNetbiosOptions'
     }
 
     It 'leaves them alone when already off' {
@@ -240,7 +240,7 @@ Describe 'Get-DsrAdapterSettingPlan' {
 
 Describe 'Firewall' {
     It 'canonicalises ports' {
-        (ConvertTo-DsrPortList -Ports @('443', ' 80 ', '8000 - 8099', '80', '9000-9000')).Ports | Should -Be @('443', '80', '8000-8099', '9000')
+        (@((ConvertTo-DsrPortList -Ports @('443', ' 80 ', '8000 - 8099', '80', '9000-9000')).Ports) -join '|') | Should -Be '443|80|8000-8099|9000'
     }
 
     It 'refuses <Port>' -ForEach @(@{ Port = '0' }, @{ Port = '70000' }, @{ Port = '90-80' }, @{ Port = 'http' }) {
@@ -249,8 +249,8 @@ Describe 'Firewall' {
 
     It 'creates one rule per protocol' {
         $plan = Get-DsrFirewallPlan -AdapterName 'LBVS_Loopback' -Protocols @('TCP', 'UDP') -Ports @('80') -Addresses @('192.0.2.10')
-        @($plan.Changes | ForEach-Object { "$($_.Action) $($_.Name)" }) | Should -Be @(
-            'create adcops.netscaler.dsr.LBVS_Loopback.TCP', 'create adcops.netscaler.dsr.LBVS_Loopback.UDP')
+        $names = @($plan.Changes | ForEach-Object { "$($_.Action) $($_.Name)" })
+        ($names -join '|') | Should -Be 'create adcops.netscaler.dsr.LBVS_Loopback.TCP|create adcops.netscaler.dsr.LBVS_Loopback.UDP'
     }
 
     It 'leaves a matching rule alone, whatever mask notation it reads back' {
@@ -266,7 +266,7 @@ Describe 'Firewall' {
             'adcops.netscaler.dsr.LBVS_Loopback.UDP' = @{ Protocol = 'UDP'; LocalPort = @('80'); LocalAddress = @('192.0.2.10'); Enabled = 'True'; Action = 'Allow'; Direction = 'Inbound' }
         }
         $plan = Get-DsrFirewallPlan -AdapterName 'LBVS_Loopback' -Protocols @('TCP') -Ports @('80') -Addresses @('192.0.2.10') -Current $current
-        @($plan.Changes | ForEach-Object { $_.Action }) | Should -Be @('update', 'remove')
+        (@(@($plan.Changes | ForEach-Object { $_.Action })) -join '|') | Should -Be 'update|remove'
     }
 
     It 'does nothing when the firewall is not managed' {
