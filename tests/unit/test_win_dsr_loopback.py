@@ -126,6 +126,27 @@ def test_the_syntax_check_catches_broken_code(source, language):
     assert ps.syntax_problems(ps.parse(source, language))
 
 
+def _compile_csharp5(source: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    # Windows PowerShell 5.1 compiles C# utils with the .NET Framework compiler: C# 5, no newer syntax.
+    return subprocess.run(
+        ["mcs", "-langversion:5", "-warnaserror+", "-target:library", f"-out:{tmp_path / 'util.dll'}", str(source)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_csharp_util_compiles_as_csharp5(tmp_path):
+    if shutil.which("mcs") is None:
+        pytest.skip("mcs is not installed (Debian package mono-mcs)")
+    result = _compile_csharp5(DEVICE_UTIL, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    newer = tmp_path / "newer.cs"
+    newer.write_text('public class X { public string A => "expression-bodied members are C# 6"; }')
+    assert _compile_csharp5(newer, tmp_path).returncode != 0
+
+
 # --- argument spec against the documentation ------------------------------------------------------------------
 
 
