@@ -134,11 +134,16 @@ Function Select-DsrLoopbackAdapter {
     }
     if ($ManagedInstanceId) {
         $managed = @($Loopbacks | Where-Object { $_.InstanceId -eq $ManagedInstanceId })
+        if ($managed.Count -gt 0 -and $null -eq $managed[0].InterfaceIndex) {
+            return @{ Action = 'fail'; Adapter = $null; Message = ("loopback device $ManagedInstanceId exists but has no " +
+                    "network adapter (is its driver installed?); remove it in Device Manager or with pnputil /remove-device") }
+        }
         if ($managed.Count -gt 0) {
             return @{ Action = 'rename'; Adapter = $managed[0]; Message = "rename loopback adapter $($managed[0].Name) to $AdapterName" }
         }
     }
-    $free = @($Loopbacks | Where-Object { $ClaimedInstanceIds -notcontains $_.InstanceId })
+    # Only a device that is a working network adapter can be adopted.
+    $free = @($Loopbacks | Where-Object { $null -ne $_.InterfaceIndex -and $ClaimedInstanceIds -notcontains $_.InstanceId })
     if ($free.Count -eq 1) {
         return @{ Action = 'rename'; Adapter = $free[0]; Message = "adopt loopback adapter $($free[0].Name) as $AdapterName" }
     }

@@ -1,6 +1,6 @@
 """win_dsr_loopback without Windows: syntax, argument spec against the docs, utilities, check-mode discipline.
 
-No pwsh here, so ansible-test's validate-modules cannot read the PowerShell argument spec (tests/sanity skips it)
+No pwsh here, so ansible-test's validate-modules cannot read the PowerShell argument spec (make sanity excludes it)
 and pslint cannot run. These tests do the structural half of that work from tree-sitter parse trees. The
 behaviour of the pure decision functions is tested by tests/windows/DsrLoopbackPlan.Tests.ps1 (Pester), which
 test_pester_plan_functions runs when pwsh is on PATH; the module's effect on a host is tested by the

@@ -86,6 +86,14 @@ Describe 'Select-DsrLoopbackAdapter' {
         $result.Action | Should -Be 'create'
     }
 
+    It 'adopts no device that has no network adapter' {
+        $broken = @{ Name = $null; InstanceId = 'ROOT\NET\0003'; InterfaceIndex = $null }
+        (Select-DsrLoopbackAdapter -AdapterName 'LBVS_Loopback' -Loopbacks @($broken)).Action | Should -Be 'create'
+        $recorded = Select-DsrLoopbackAdapter -AdapterName 'LBVS_Loopback' -Loopbacks @($broken) -ManagedInstanceId 'ROOT\NET\0003'
+        $recorded.Action | Should -Be 'fail'
+        $recorded.Message | Should -BeLike '*no network adapter*'
+    }
+
     It 'fails when the name belongs to an adapter that is not a loopback one' {
         $result = Select-DsrLoopbackAdapter -AdapterName 'Ethernet0' -Loopbacks @() -OtherAdapterNames @('Ethernet0')
         $result.Action | Should -Be 'fail'
