@@ -176,3 +176,80 @@ def enclosing(node: Node, kind: str) -> Iterator[Node]:
 def requires_lines(source: str) -> list[tuple[str, str]]:
     """`#AnsibleRequires -Kind Value` lines as (kind, value)."""
     return re.findall(r"(?im)^#AnsibleRequires\s+-(\w+)\s+(\S+)\s*$", source)
+
+
+AUTOMATIC_VARIABLES = {"$true", "$false", "$null", "$_", "$args", "$psscriptroot", "$matches", "$lastexitcode"}
+
+
+def _variable_name(node: Node) -> str:
+    name = text(node).lower()
+    if name.startswith("@"):  # splatting: @arguments reads $arguments
+        name = "$" + name[1:]
+    return "$" + name[len("$script:") :] if name.startswith("$script:") else name
+
+
+def undefined_variables(tree: Tree) -> list[tuple[int, str]]:
+    """Variables read somewhere in the file but never assigned, looped over or declared as a parameter in it.
+
+    Modules run under Set-StrictMode -Version 2.0, where reading an unset variable is an error: this finds
+    the typos. It is file-wide (not per scope), so it can miss a variable used outside the scope that sets it.
+    """
+    assigned: set[str] = set()
+    for node in walk(tree.root_node):
+        if node.type == "assignment_expression":
+            left = unwrap(node.named_children[0])
+            targets = left.named_children if left.type == "array_literal_expression" else [left]
+            assigned.update(_variable_name(unwrap(t)) for t in targets if unwrap(t).type == "variable")
+        elif node.type == "foreach_statement":
+            loop_variable = next(c for c in node.named_children if c.type == "variable")
+            assigned.add(_variable_name(loop_variable))
+        elif node.type == "script_parameter":
+            assigned.update(_variable_name(c) for c in node.named_children if c.type == "variable")
+    problems = []
+    for node in walk(tree.root_node):
+        if node.type != "variable":
+            continue
+        name = _variable_name(node)
+        if name in AUTOMATIC_VARIABLES or name.startswith("$env:") or name in assigned:
+            continue
+        problems.append((node.start_point[0] + 1, text(node)))
+    return problems
+
+
+COMMON_PARAMETERS = {"erroraction", "warningaction", "verbose", "debug", "errorvariable", "outvariable"}
+
+
+def function_parameters(function: Node) -> set[str]:
+    """Lower-case names of a function's declared parameters."""
+    names = set()
+    for node in walk(function):
+        if node.type == "script_parameter":
+            names.update(text(c)[1:].lower() for c in node.named_children if c.type == "variable")
+    return names
+
+
+def unknown_parameters(call_sites: Node, definitions: dict[str, Node]) -> list[str]:
+    """`-Name` arguments passed to a function defined in `definitions` that it does not declare."""
+    known = {name.lower(): function_parameters(node) for name, node in definitions.items()}
+    problems = []
+    for command in commands(call_sites):
+        declared = known.get(command.name.lower())
+        if declared is None:
+            continue
+        for node in _own_nodes(command.node):
+            if node.type == "command_parameter":
+                name = text(node)[1:].rstrip(":").lower()
+                if name not in declared and name not in COMMON_PARAMETERS:
+                    problems.append(f"line {command.line}: {command.name} -{name}")
+    return problems
+
+
+def _own_nodes(command: Node) -> Iterator[Node]:
+    """The nodes of a command without those of commands nested in its arguments."""
+    stack = list(command.children)
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            continue
+        yield node
+        stack.extend(node.children)

@@ -147,6 +147,26 @@ def test_csharp_util_compiles_as_csharp5(tmp_path):
     assert _compile_csharp5(newer, tmp_path).returncode != 0
 
 
+@pytest.mark.parametrize("path", [MODULE, PLAN_UTIL], ids=lambda p: p.name)
+def test_no_variable_is_read_without_being_set(path):
+    assert ps.undefined_variables(ps.parse_file(path)) == []
+
+
+def test_the_variable_check_sees_a_typo():
+    tree = ps.parse("$adapterName = 'x'\nforeach ($vip in $vips) { $adapterNmae + $vip }\nFunction F { param ($P) @P }")
+    assert ps.undefined_variables(tree) == [(2, "$vips"), (2, "$adapterNmae")]
+
+
+def test_functions_are_called_with_parameters_they_declare(module_tree, plan_tree):
+    definitions = {**ps.functions(plan_tree), **ps.functions(module_tree)}
+    assert ps.unknown_parameters(module_tree.root_node, definitions) == []
+    assert ps.unknown_parameters(plan_tree.root_node, definitions) == []
+    pester = ps.parse_file(ROOT / "tests/windows/DsrLoopbackPlan.Tests.ps1")
+    assert ps.unknown_parameters(pester.root_node, definitions) == []
+    wrong = ps.parse("Get-DsrAddressPlan -Vips $v -Currnet $c")
+    assert ps.unknown_parameters(wrong.root_node, definitions) == ["line 1: Get-DsrAddressPlan -currnet"]
+
+
 # --- argument spec against the documentation ------------------------------------------------------------------
 
 
