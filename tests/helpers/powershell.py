@@ -253,3 +253,35 @@ def _own_nodes(command: Node) -> Iterator[Node]:
             continue
         yield node
         stack.extend(node.children)
+
+
+def csharp_public_static_methods(tree: Tree, class_name: str) -> dict[str, list[str]]:
+    """Public static methods of a C# class: name -> parameter texts (e.g. 'out bool rebootRequired')."""
+    methods: dict[str, list[str]] = {}
+    for node in walk(tree.root_node):
+        if node.type != "class_declaration" or text(node.child_by_field_name("name")) != class_name:
+            continue
+        for member in walk(node):
+            if member.type != "method_declaration":
+                continue
+            modifiers = {text(c) for c in member.named_children if c.type == "modifier"}
+            if {"public", "static"} <= modifiers:
+                parameters = member.child_by_field_name("parameters")
+                methods[text(member.child_by_field_name("name"))] = [
+                    text(p) for p in parameters.named_children if p.type == "parameter"
+                ]
+    return methods
+
+
+def static_call_arguments(tree: Tree, receiver: str) -> list[tuple[str, list[str]]]:
+    """`receiver::Method(args)` calls as (Method, [argument texts])."""
+    calls = []
+    for node in walk(tree.root_node):
+        if node.type != "invokation_expression" or not text(node).startswith(f"{receiver}::"):
+            continue
+        method = next(c for c in node.named_children if c.type in {"simple_name", "member_name"})
+        argument_list = next((c for c in node.named_children if c.type == "argument_list"), None)
+        expressions = next((c for c in argument_list.named_children), None) if argument_list else None
+        arguments = [text(a) for a in expressions.named_children] if expressions else []
+        calls.append((text(method), arguments))
+    return calls

@@ -167,6 +167,19 @@ def test_functions_are_called_with_parameters_they_declare(module_tree, plan_tre
     assert ps.unknown_parameters(wrong.root_node, definitions) == ["line 1: Get-DsrAddressPlan -currnet"]
 
 
+def test_module_calls_the_csharp_util_as_it_is_declared(module_tree):
+    declared = ps.csharp_public_static_methods(ps.parse_file(DEVICE_UTIL), "RootDevice")
+    assert set(declared) == {"Find", "Install", "Remove"}
+    calls = ps.static_call_arguments(module_tree, "$deviceType")
+    assert {name for name, _ in calls} == set(declared)
+    for name, arguments in calls:
+        parameters = declared[name]
+        assert len(arguments) == len(parameters), f"{name}({', '.join(arguments)}) vs {parameters}"
+        for argument, parameter in zip(arguments, parameters, strict=True):
+            # an out/ref parameter takes a [ref] variable from PowerShell, and only it does
+            assert parameter.startswith(("out ", "ref ")) == argument.startswith("[ref]"), f"{name}: {argument}"
+
+
 # --- argument spec against the documentation ------------------------------------------------------------------
 
 
