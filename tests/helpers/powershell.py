@@ -285,3 +285,35 @@ def static_call_arguments(tree: Tree, receiver: str) -> list[tuple[str, list[str
         arguments = [text(a) for a in expressions.named_children] if expressions else []
         calls.append((text(method), arguments))
     return calls
+
+
+def mandatory_parameters(function: Node) -> set[str]:
+    names = set()
+    for node in walk(function):
+        if node.type != "script_parameter":
+            continue
+        attributes = [text(a) for a in walk(node) if a.type == "attribute"]
+        if any(re.match(r"\[Parameter\(.*\bMandatory\b(\s*=\s*\$true)?", a, re.IGNORECASE) for a in attributes):
+            names.update(text(c)[1:].lower() for c in node.named_children if c.type == "variable")
+    return names
+
+
+def missing_mandatory_parameters(call_sites: Node, definitions: dict[str, Node]) -> list[str]:
+    """Calls by name only (no positional argument) that leave out a mandatory parameter: PowerShell would prompt."""
+    required = {name.lower(): mandatory_parameters(node) for name, node in definitions.items()}
+    problems = []
+    for command in commands(call_sites):
+        mandatory = required.get(command.name.lower())
+        if not mandatory:
+            continue
+        elements = next((c for c in command.node.named_children if c.type == "command_elements"), None)
+        own = list(_own_nodes(elements)) if elements else []
+        named = {text(n)[1:].rstrip(":").lower() for n in own if n.type == "command_parameter"}
+        items = [n for n in (elements.named_children if elements else []) if n.type != "command_argument_sep"]
+        parameters = [n for n in items if n.type == "command_parameter"]
+        values = [n for n in items if n.type != "command_parameter"]
+        if len(values) > len(parameters):
+            continue  # positional arguments: not checked
+        for name in sorted(mandatory - named):
+            problems.append(f"line {command.line}: {command.name} without -{name}")
+    return problems

@@ -167,6 +167,16 @@ def test_functions_are_called_with_parameters_they_declare(module_tree, plan_tre
     assert ps.unknown_parameters(wrong.root_node, definitions) == ["line 1: Get-DsrAddressPlan -currnet"]
 
 
+def test_mandatory_parameters_are_always_passed(module_tree, plan_tree):
+    definitions = {**ps.functions(plan_tree), **ps.functions(module_tree)}
+    pester = ps.parse_file(ROOT / "tests/windows/DsrLoopbackPlan.Tests.ps1")
+    for tree in (module_tree, plan_tree, pester):
+        assert ps.missing_mandatory_parameters(tree.root_node, definitions) == []
+    wrong = ps.parse("Select-DsrUplink -Families @('IPv4')")
+    expected = ["line 1: Select-DsrUplink without -adaptername"]
+    assert ps.missing_mandatory_parameters(wrong.root_node, definitions) == expected
+
+
 def test_module_calls_the_csharp_util_as_it_is_declared(module_tree):
     declared = ps.csharp_public_static_methods(ps.parse_file(DEVICE_UTIL), "RootDevice")
     assert set(declared) == {"Find", "Install", "Remove"}
