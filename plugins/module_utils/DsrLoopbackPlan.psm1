@@ -110,6 +110,23 @@ Function ConvertTo-DsrVipList {
     return @{ Vips = $list; Families = $families }
 }
 
+Function Test-DsrAdapterName {
+    # adapter_name becomes an interface alias, a registry key name and part of firewall rule names: no path
+    # separators, no leading or trailing blanks, at most 128 characters. Returns an error message or $null.
+    param ([AllowEmptyString()][string]$Name)
+
+    if ($Name.Trim().Length -eq 0 -or $Name -ne $Name.Trim()) {
+        return "adapter_name: '$Name' must not be empty or start or end with blanks"
+    }
+    if ($Name -match '[\\/*?"<>|]') {
+        return "adapter_name: '$Name' must not contain \ / * ? `" < > or |"
+    }
+    if ($Name.Length -gt 128) {
+        return "adapter_name: '$Name' is longer than 128 characters"
+    }
+    return $null
+}
+
 Function Select-DsrLoopbackAdapter {
     # Which loopback adapter to use. Loopbacks: the KM-TEST adapters found by hardware id, each
     # @{ Name; InstanceId; InterfaceIndex }. OtherAdapterNames: names of adapters that are not KM-TEST ones.

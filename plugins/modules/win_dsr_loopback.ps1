@@ -52,6 +52,10 @@ try {
 catch {
     $module.FailJson($_.Exception.Message)
 }
+$nameError = Test-DsrAdapterName -Name $module.Params.adapter_name
+if ($nameError) {
+    $module.FailJson($nameError)
+}
 if ($module.Params.adapter_timeout -lt 1) {
     $module.FailJson("adapter_timeout: $($module.Params.adapter_timeout) is not a positive number of seconds")
 }

@@ -45,6 +45,16 @@ Describe 'ConvertTo-DsrVipList' {
     }
 }
 
+Describe 'Test-DsrAdapterName' {
+    It 'accepts LBVS_Loopback' {
+        Test-DsrAdapterName -Name 'LBVS_Loopback' | Should -BeNullOrEmpty
+    }
+
+    It 'refuses <Name>' -ForEach @(@{ Name = '' }, @{ Name = ' lo' }, @{ Name = 'a\b' }, @{ Name = 'a/b' }, @{ Name = ('x' * 129) }) {
+        Test-DsrAdapterName -Name $Name | Should -BeLike 'adapter_name:*'
+    }
+}
+
 Describe 'Select-DsrLoopbackAdapter' {
     BeforeAll {
         $lbvs = @{ Name = 'LBVS_Loopback'; InstanceId = 'ROOT\NET\0000'; InterfaceIndex = 14 }
