@@ -79,7 +79,7 @@ options:
     description:
       - Name (interface alias) of the loopback adapter. The seed guide's manual steps call it C(LBVS_Loopback).
       - An adapter with this name that is not a KM-TEST loopback adapter makes the module fail.
-      - The name also names a registry key and firewall rules, so it must not contain C(\\ / * ? " < > |), nor
+      - The name also names a registry key and firewall rules, so it must not contain C(\ / * ? " < > |), nor
         start or end with blanks, and it is at most 128 characters long.
     type: str
     default: LBVS_Loopback
