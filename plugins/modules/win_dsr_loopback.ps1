@@ -61,6 +61,9 @@ if ($module.Params.adapter_timeout -lt 1) {
 }
 $vips = $parsed.Vips
 $families = $parsed.Families
+if ($state -eq 'present' -and @($vips).Count -eq 0) {
+    $module.FailJson('vips: state=present needs at least one VIP')
+}
 $module.Result.vips = @($vips | ForEach-Object { @{ address = $_.Address; prefix_length = $_.PrefixLength; family = $_.Family } })
 
 Function Add-Action {

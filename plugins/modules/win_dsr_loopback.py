@@ -61,7 +61,7 @@ options:
         host prefix (C(/32), C(/128)). Any other prefix is refused, because a wider prefix on the loopback adapter
         would make the whole subnet look local.
       - Unspecified, loopback, multicast and link-local addresses are refused.
-      - With O(state=absent), the VIPs to remove.
+      - With O(state=present) at least one is needed; with O(state=absent), the VIPs to remove.
     type: list
     elements: str
     required: true
