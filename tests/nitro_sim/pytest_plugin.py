@@ -100,6 +100,10 @@ class SimHandle:
     def set_time_scale(self, factor: float) -> None:
         self._control("POST", "time-scale", {"factor": factor})
 
+    def set_ha(self, state: str, peer: str | None = None) -> dict[str, Any]:
+        """This simulator's HA role: standalone, primary, secondary or unknown (hanode.py)."""
+        return self._control("POST", "hanode", {"state": state, **({"peer": peer} if peer else {})})
+
     # -- raw NITRO -----------------------------------------------------------------------------------------------------
     def nitro(
         self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None

@@ -31,6 +31,7 @@ from . import errors as E
 from .appliance import Appliance, split_kv
 from .errors import NitroError, done
 from .faults import Fault, FaultRegistry
+from .hanode import HaNodes
 from .runtime import SimClock
 from .schema import AGGREGATES, BINDINGS, RESOURCES
 
@@ -160,6 +161,7 @@ class SimCore:
         self.sessions = Sessions(self.clock, session_timeout)
         self.log = RequestLog()
         self.faults = FaultRegistry()
+        self.ha = HaNodes(self.appliance.mgmt_ip)
         self.state_file: str | None = None
         self._dirty = False
         self._save_lock = threading.Lock()
@@ -195,6 +197,7 @@ class SimCore:
         self.appliance.reset()
         self.log.clear()
         self.faults.clear()
+        self.ha.reset()
         self.sessions.kill_all()
         self.set_time_scale(self.default_time_scale)
         self._dirty = True
@@ -341,6 +344,10 @@ class SimCore:
             if token is not None:
                 self.sessions.drop(token)
             return _Response(200, done())
+        if res == "hanode":  # hanode.py: read-only, its state comes from the control API
+            if method != "GET":
+                raise self.ha.refuse_write()
+            return _Response(200, {**done(), res: self.ha.rows(name)})
         if method == "GET":
             return self._get(res, name, query)
         if method == "POST":
@@ -643,6 +650,11 @@ class SimCore:
                 return _Response(200, {"expired": self.sessions.expire_all()})
             if path == "sessions/kill" and method == "POST":
                 return _Response(200, {"killed": self.sessions.kill_all()})
+            if path == "hanode":
+                if method == "POST":
+                    return _Response(200, self.ha.set(body))
+                if method == "GET":
+                    return _Response(200, self.ha.control_view())
             if path.startswith("vips/") and method == "GET":
                 return _Response(200, self.vip(unquote(path[len("vips/") :])))
             if path == "time-scale":
