@@ -11,10 +11,11 @@ skeleton): ``validate()`` runs before the first request, ``run()`` returns the r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._client import (
     HAS_REQUESTS,
@@ -24,8 +25,21 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._client import (
 )
 
 
+def env_fallback(*names: str) -> str:
+    """ansible's env_fallback, except that an empty variable counts as unset.
+
+    AWX and Automation Platform inject every environment variable of a credential type, empty when the
+    credential leaves the field blank (a password credential has an empty NETSCALER_NITRO_AUTH_TOKEN).
+    """
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
 def connection_argument_spec() -> dict[str, dict[str, Any]]:
-    """The shared connection options; environment names match netscaler.adc (nitro_api.md §3.2)."""
+    """The shared connection options; environment names match netscaler.adc's, so one credential serves both."""
     return {
         "nsip": {"type": "str", "required": True, "fallback": (env_fallback, ["NETSCALER_NSIP"])},
         "nitro_user": {"type": "str", "no_log": False, "fallback": (env_fallback, ["NETSCALER_NITRO_USER"])},
