@@ -1,0 +1,386 @@
+"""AWX / Automation Platform: the credential type, the survey specs and the execution environment.
+
+The credential type is rendered the way AWX renders it (awx/main/models/credential: an
+ImmutableSandboxedEnvironment over the credential's non-empty inputs, an unset boolean as False; at type
+creation every field is 'EXAMPLE' under StrictUndefined), and the playbooks run under that environment alone.
+Surveys are answered with the values AWX puts in extra_vars: strings for text, textarea and multiplechoice,
+integers for integer questions.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import yaml
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from tests.helpers.backends import backend_factory  # noqa: F401  (fixture)
+from tests.helpers.fleet import run_inventory_playbook
+from tests.helpers.runner import REPO, VENV_BIN, ansible_env, recap, run_module, run_playbook
+from tests.nitro_sim import Simulator
+from tests.nitro_sim.pytest_plugin import SimHandle
+
+AWX = REPO / "extensions" / "awx"
+CREDENTIAL_TYPE = AWX / "credential_types" / "netscaler_nitro.yml"
+SURVEYS = AWX / "surveys"
+EE_DEFINITION = REPO / "extensions" / "ee" / "execution-environment.yml"
+# The NETSCALER_* variables the modules read (module_utils/_module.py), which netscaler.adc reads too.
+MODULE_ENV = {
+    "NETSCALER_NSIP",
+    "NETSCALER_NITRO_USER",
+    "NETSCALER_NITRO_PASS",
+    "NETSCALER_NITRO_AUTH_TOKEN",
+    "NETSCALER_NITRO_PROTOCOL",
+    "NETSCALER_VALIDATE_CERTS",
+}
+SECRET = "Awx-$ecret'\"\\42&x=1"
+FIELD_KEYS = {
+    "id",
+    "label",
+    "type",
+    "help_text",
+    "multiline",
+    "secret",
+    "ask_at_runtime",
+    "default",
+    "choices",
+    "format",
+}
+
+
+def credential_type() -> dict[str, Any]:
+    return yaml.safe_load(CREDENTIAL_TYPE.read_text())
+
+
+def awx_inject(ctype: dict[str, Any], inputs: dict[str, Any]) -> dict[str, str]:
+    """The environment AWX injects for a credential with ``inputs`` (CredentialType.inject_credential)."""
+    namespace: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if isinstance(value, bool) or len(value):
+            namespace[name] = value
+    for field in ctype["inputs"]["fields"]:
+        if field.get("type") == "boolean" and field["id"] not in inputs:
+            namespace[field["id"]] = False
+    env = ImmutableSandboxedEnvironment()
+    return {name: env.from_string(tmpl).render(**namespace) for name, tmpl in ctype["injectors"]["env"].items()}
+
+
+def test_credential_type_is_valid_for_awx():
+    ctype = credential_type()
+    assert ctype["kind"] in ("cloud", "net")
+    assert ctype["name"] and ctype["description"]
+    fields = ctype["inputs"]["fields"]
+    ids = [f["id"] for f in fields]
+    assert len(ids) == len(set(ids))
+    for field in fields:
+        assert set(field) <= FIELD_KEYS, field
+        assert re.match(r"^[a-zA-Z_]+[a-zA-Z0-9_]*$", field["id"]) and field["id"] != "tower"
+        kind = field.get("type", "string")
+        assert kind in ("string", "boolean")
+        if kind != "string":
+            assert not {"choices", "multiline", "format", "secret"} & set(field), field
+        if "default" in field:
+            assert type(field["default"]) is {"string": str, "boolean": bool}[kind], field
+    assert set(ctype["inputs"].get("required", [])) <= set(ids)
+    secrets = {f["id"] for f in fields if f.get("secret")}
+    assert secrets == {"password", "auth_token"}
+    # exactly the variables the modules read, nothing for Ansible itself
+    env = ctype["injectors"]["env"]
+    assert set(env) == MODULE_ENV
+    assert set(ctype["injectors"]) == {"env"}
+    # AWX renders every template at type creation with each field set to 'EXAMPLE' and StrictUndefined
+    strict = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+    for template in env.values():
+        strict.from_string(template).render(dict.fromkeys(ids, "EXAMPLE"))
+    # the environment variable names the modules fall back to are these
+    module_utils = (REPO / "plugins" / "module_utils" / "_module.py").read_text()
+    assert set(re.findall(r'"(NETSCALER_[A-Z_]+)"', module_utils)) >= MODULE_ENV
+
+
+def test_credential_injection_defaults_are_safe():
+    ctype = credential_type()
+    # created through the API with only the essentials: certificates are validated, protocol https
+    env = awx_inject(ctype, {"username": "u", "password": SECRET})
+    assert env["NETSCALER_VALIDATE_CERTS"] == "true"
+    assert env["NETSCALER_NITRO_PROTOCOL"] == "https"
+    assert env["NETSCALER_NSIP"] == "" and env["NETSCALER_NITRO_AUTH_TOKEN"] == ""
+    assert env["NETSCALER_NITRO_PASS"] == SECRET
+    env = awx_inject(ctype, {"host": "192.0.2.1", "protocol": "http", "skip_cert_validation": True})
+    assert env["NETSCALER_VALIDATE_CERTS"] == "false" and env["NETSCALER_NITRO_PROTOCOL"] == "http"
+
+
+@pytest.fixture(scope="module")
+def secret_sim():
+    """A simulator whose password is SECRET (the shared one's password equals its user name)."""
+    with Simulator(user="awx-user", password=SECRET, time_scale=0.05) as simulator:
+        yield SimHandle(simulator.url, simulator.user, simulator.password, simulator)
+
+
+def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, backend_factory):  # noqa: F811
+    sim = secret_sim
+    sim.reset()
+    backend = backend_factory()
+    env = awx_inject(
+        credential_type(),
+        {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"},
+    )
+    pool = {
+        "healthchecked_pool_name": "awx",
+        "healthchecked_pool_vip": "127.9.30.1",
+        "healthchecked_pool_members": [{"ip": backend.host, "port": backend.port}],
+    }
+    proc = run_inventory_playbook(
+        REPO / "playbooks" / "healthchecked_pool.yml", "localhost,", extra_vars=pool, env=env, verbosity=4
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    assert recap(proc.stdout)["changed"] >= 3
+    vservers = sim.state()["lbvserver"]
+    assert vservers["awx"]["ipv46"] == "127.9.30.1"
+    # really -vvvv: connection commands and every module invocation with its arguments are printed
+    assert "EXEC /bin/sh -c" in output and '"module_args"' in output
+    for form in (SECRET, json.dumps(SECRET)[1:-1], quote(SECRET), quote(SECRET, safe=""),
+                 base64.b64encode(SECRET.encode()).decode(), SECRET.replace("'", "\\'")):  # fmt: skip
+        assert form not in output, f"secret leaked as {form!r}"
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output  # the password did reach the modules
+
+
+def test_token_credential_leaves_an_empty_password(secret_sim):
+    sim = secret_sim
+    sim.reset()
+    status, body = sim.nitro("POST", "login", {"login": {"username": sim.user, "password": SECRET}})
+    assert status == 201
+    env = awx_inject(credential_type(), {"host": sim.nsip, "auth_token": body["sessionid"], "protocol": "http"})
+    assert env["NETSCALER_NITRO_PASS"] == "" and env["NETSCALER_NITRO_USER"] == ""
+    result = run_module("ns_hanode_info", {}, env=env)
+    assert result.get("failed") is not True, result
+    assert result["ha_role"] == "standalone"
+
+
+def test_credential_without_address_fails_clearly_for_localhost():
+    env = awx_inject(credential_type(), {"username": "u", "password": SECRET})
+    proc = run_playbook(REPO / "playbooks" / "quiet_vip.yml", extra_vars={"quiet_vip_vservers": "web"}, env=env)
+    assert proc.returncode != 0
+    assert "no NetScaler address" in proc.stdout, proc.stdout[-3000:]
+    assert SECRET not in proc.stdout + proc.stderr
+
+
+# -- surveys -------------------------------------------------------------------------------------------------
+
+
+def survey(name: str) -> dict[str, Any]:
+    return json.loads((SURVEYS / f"{name}.json").read_text())
+
+
+def role_options(role: str) -> dict[str, Any]:
+    specs = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    return specs["argument_specs"]["main"]["options"]
+
+
+# Playbook-level survey variables and the role option (or suboption) each one feeds.
+FLAT = {
+    "healthchecked_pool_member_list": ("healthchecked_pool_members", None),
+    **{
+        f"healthchecked_pool_healthcheck_{key}": ("healthchecked_pool_healthcheck", key)
+        for key in ("ping_path", "response_time", "interval", "healthy_threshold", "unhealthy_threshold",
+                    "expected_codes", "http_method", "monitor_type", "port", "host_header")
+    },
+}  # fmt: skip
+SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+@pytest.mark.parametrize("name", ["healthchecked_pool", "quiet_vip"])
+def test_survey_matches_the_role_argument_spec(name):
+    spec = survey(name)
+    assert spec["name"] and spec["description"]
+    options = role_options(name)
+    variables = [q["variable"] for q in spec["spec"]]
+    assert len(variables) == len(set(variables))
+    for question in spec["spec"]:
+        assert question["type"] in SURVEY_TYPES and question["question_name"], question
+        var = question["variable"]
+        if var == "netscaler_hosts":
+            continue
+        if var in FLAT:
+            parent, key = FLAT[var]
+            option = options[parent] if key is None else options[parent]["options"][key]
+        else:
+            assert var in options, f"{name} survey variable {var} is not an option of the role"
+            option = options[var]
+        kind = option.get("type", "str")
+        choices = question.get("choices") or []
+        if question["type"] == "integer":
+            assert kind in ("int", "raw"), (var, kind)
+        elif question["type"] == "multiplechoice" and sorted(choices) == ["false", "true"]:
+            assert kind == "bool", (var, kind)
+        elif question["type"] == "multiplechoice":
+            assert "choices" not in option or set(choices) <= set(option["choices"]), (var, choices)
+        else:
+            assert kind in ("str", "raw", "list"), (var, kind)
+        if question.get("default") not in ("", None) and "choices" in option:
+            assert question["default"] in option["choices"]
+    # every required option of the role is asked
+    for option_name, option in options.items():
+        if option.get("required") and not option_name.startswith("netscaler_"):
+            assert option_name in variables, option_name
+
+
+def answers(name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The extra_vars AWX builds from a survey: the answer or the default, typed as AWX types them."""
+    extra: dict[str, Any] = {}
+    for question in survey(name)["spec"]:
+        var = question["variable"]
+        value = given.get(var, question.get("default", ""))
+        if value in ("", None) and not question["required"]:
+            continue  # an optional question left empty is not sent
+        if question["type"] == "integer":
+            extra[var] = int(value)
+        else:
+            extra[var] = str(value)
+    return extra
+
+
+def test_healthchecked_pool_survey_converges(secret_sim, backend_factory):  # noqa: F811
+    sim = secret_sim
+    sim.reset()
+    backends = [backend_factory() for _ in range(2)]
+    env = awx_inject(
+        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
+    )
+    extra = answers(
+        "healthchecked_pool",
+        {
+            "healthchecked_pool_name": "survey",
+            "healthchecked_pool_vip": "127.9.30.2",
+            "healthchecked_pool_port": "8080",
+            "healthchecked_pool_member_list": f"{backends[0].host}:{backends[0].port}\n"
+            f"{backends[1].host}:{backends[1].port}:3, ",
+            "healthchecked_pool_healthcheck_ping_path": "/ok",
+            "healthchecked_pool_healthcheck_interval": 5,
+            "healthchecked_pool_healthcheck_unhealthy_threshold": 2,
+            "healthchecked_pool_wait": "true",
+            "healthchecked_pool_wait_timeout": 20,
+            "healthchecked_pool_save_config": "true",
+        },
+    )
+    assert extra["healthchecked_pool_wait"] == "true" and extra["healthchecked_pool_port"] == "8080"
+    proc = run_playbook(REPO / "playbooks" / "healthchecked_pool.yml", extra_vars=extra, env=env)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert re.search(r"healthchecked_pool : Validating arguments against arg spec '?main", proc.stdout)
+    state = sim.state()
+    assert state["lbvserver"]["survey"]["port"] in (8080, "8080")
+    bound = {
+        row["servicename"]: row for row in state["bindings"]["lbvserver_service_binding"] if row["name"] == "survey"
+    }
+    second = f"survey-{backends[1].host}-{backends[1].port}"
+    assert set(bound) == {f"survey-{backends[0].host}-{backends[0].port}", second}
+    assert int(bound[second]["weight"]) == 3
+    assert state["lbmonitor"]["survey-hc"]["httprequest"] == "GET /ok"
+    assert int(state["lbmonitor"]["survey-hc"]["retries"]) == 2  # unhealthy_threshold 2 (an integer question)
+    assert state["nsconfig"]["configchanged"] in (False, "false")  # save_config "true" saved
+    assert "Members of survey not UP: none" in proc.stdout  # wait "true" waited for both
+
+
+def test_quiet_vip_survey_converges(secret_sim):
+    sim = secret_sim
+    sim.reset()
+    for name in ("web", "api"):
+        body = {
+            "lbvserver": {
+                "name": name,
+                "servicetype": "HTTP",
+                "ipv46": "127.9.30.3",
+                "port": 80 if name == "web" else 81,
+            }
+        }
+        assert sim.nitro("POST", "lbvserver", body)[0] == 201
+    env = awx_inject(
+        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
+    )
+    extra = answers(
+        "quiet_vip", {"quiet_vip_vservers": "web, api", "quiet_vip_save_config": "false", "quiet_vip_verify": "true"}
+    )
+    assert all(isinstance(value, str) for value in extra.values())
+    proc = run_playbook(REPO / "playbooks" / "quiet_vip.yml", extra_vars=extra, env=env)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    state = sim.state()
+    assert {state["lbvserver"][n]["icmpvsrresponse"] for n in ("web", "api")} == {"ACTIVE"}
+    assert state["nsip"]["127.9.30.3"]["icmpresponse"] == "VSVR_CNTRLD"
+    assert state["nstcpparam"]["downstaterst"] == "ENABLED"
+    assert state["nsconfig"]["configchanged"] in (True, "true")  # save_config "false": not saved
+    assert "answers_icmp" in proc.stdout  # verify "true" reported
+
+
+# -- execution environment --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_collection(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(out), str(REPO)],
+        capture_output=True, text=True, env=ansible_env(), check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tarball,) = out.glob("adcops-netscaler-*.tar.gz")
+    return tarball
+
+
+def test_built_collection_ships_its_ee_metadata_and_no_dev_pins(built_collection):
+    with tarfile.open(built_collection) as tar:
+        names = set(tar.getnames())
+        ee = yaml.safe_load(tar.extractfile("meta/execution-environment.yml").read())
+        assert ee["version"] in (1, 3)
+        for kind, path in ee["dependencies"].items():
+            assert path in names, f"meta/execution-environment.yml names {path} ({kind}), not in the tarball"
+        python = tar.extractfile(ee["dependencies"]["python"]).read().decode()
+        for name in ("extensions/awx/credential_types/netscaler_nitro.yml", "extensions/ee/execution-environment.yml",
+                     "extensions/awx/surveys/healthchecked_pool.json", "extensions/awx/surveys/quiet_vip.json",
+                     "playbooks/tasks/netscaler_node.yml", "plugins/modules/ns_hanode_info.py"):  # fmt: skip
+            assert name in names, name
+    packages = [line.split("#")[0].strip() for line in python.splitlines() if line.split("#")[0].strip()]
+    assert packages == ["requests", "jmespath"]  # unpinned, no ansible-core
+    for name in names:
+        assert Path(name).name not in ("requirements.txt", "constraints.txt", "Makefile", "pyproject.toml"), name
+        assert not name.startswith(("collections/", ".venv/", "tests/output")), name
+
+
+def test_ansible_builder_creates_the_example_ee(tmp_path, built_collection):
+    context = tmp_path / "context"
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-builder"), "create", "-f", str(EE_DEFINITION), "--context", str(context)],
+        capture_output=True, text=True, env=ansible_env(), check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    containerfile = next(p for p in (context / "Containerfile", context / "Dockerfile") if p.exists()).read_text()
+    assert "requirements.yml" in containerfile and "introspect" in containerfile
+    galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
+    assert {c["name"] for c in galaxy["collections"]} == {"adcops.netscaler"}
+    # what the build's introspection step computes from the installed collection: its Python requirements
+    installed = tmp_path / "installed"
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-galaxy"), "collection", "install", "-p", str(installed), str(built_collection)],
+        capture_output=True, text=True, env=ansible_env(), check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    requirements = tmp_path / "requirements.txt"
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-builder"), "introspect", "--sanitize", str(installed),
+         "--write-pip", str(requirements)],
+        capture_output=True, text=True, env=ansible_env(), check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    generated = [line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
+    assert {"requests", "jmespath"} <= set(generated), requirements.read_text()
+    assert not any(line.startswith("ansible") for line in generated)
+    shutil.rmtree(installed)
