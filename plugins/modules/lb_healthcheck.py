@@ -231,6 +231,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     update_body,
     wildcard_services,
 )
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
     ModuleManager,
     NitroModule,
@@ -247,6 +248,12 @@ CLOUD_OPTIONS = (
 class HealthcheckManager(ModuleManager):
     def validate(self) -> None:
         errors = check_params(self.params)
+        for option in ("vserver", "name"):
+            if self.params[option] is not None:
+                try:
+                    check_name(option, self.params[option])
+                except ParameterError as exc:
+                    errors.append(str(exc))
         if self.params["wait_timeout"] < 1:
             errors.append(f"wait_timeout: {self.params['wait_timeout']} must be at least 1 second")
         if errors:

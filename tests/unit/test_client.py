@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient, NitroError, encode_name
+from ansible_collections.adcops.netscaler.plugins.module_utils._client import (
+    NitroClient,
+    NitroError,
+    encode_name,
+    redact,
+)
 from tests.unit.scripted_server import Answer, ScriptedServer, error, ok
 
 PASSWORD = "S3cr3t-Pa55/w#rd"
@@ -375,3 +381,43 @@ def test_bulk_add_is_not_repeated_on_a_nitro_error(server):
         client.add_bulk("service", [{"name": "s1"}, {"name": "s2"}])
     assert caught.value.errorcode == 1097
     assert sum(1 for s in server.seen if s.method == "POST" and s.path.endswith("/service")) == 1
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["tok-abc123\n", "pa ss/w#rd+%41", "quote'and\"double", "tab\there "],
+    ids=["trailing-newline", "url-special", "quotes", "tab-and-space"],
+)
+def test_redact_covers_every_spelling(secret):
+    """Raw, stripped, JSON- and Python-escaped (requests quotes a bad header with repr), URL-encoded once/twice."""
+    spellings = [
+        secret,
+        secret.strip(),
+        json.dumps(secret),
+        repr(secret),
+        quote(secret, safe=""),
+        quote(quote(secret, safe=""), safe=""),
+        quote_plus(secret),
+        quote(secret.strip(), safe=""),
+    ]
+    text = " | ".join(f"[{s}]" for s in spellings)
+    cleaned = redact(text, [secret])
+    for spelling in spellings:
+        assert spelling.strip("'\"") not in cleaned
+    assert "********" in cleaned
+
+
+def test_login_answered_without_a_session_fails_naming_the_url(server):
+    server.script(Answer(200, "<html>proxy</html>"))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    text = str(caught.value)
+    assert f"http://{server.nsip}/nitro/v1/config/login" in text and "HTTP 200" in text and "proxy" in text
+    assert not caught.value.not_found
+
+
+def test_404_without_a_nitro_errorcode_is_not_absent(server):
+    server.script(Answer(404, "<html>Not Found</html>"))
+    with client_for(server, password=None, auth_token="tok") as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver", "web")
+    assert caught.value.status == 404 and not caught.value.not_found
