@@ -149,11 +149,10 @@ def run(
 
 def outcome(result: dict[str, Any]) -> str:
     """One line for the 'happened' column."""
+    took = f"{result['_elapsed']:.1f}s"
     if result.get("failed"):
-        text = f"failed, changed={result.get('changed')}: {result.get('msg', '')}"
-    else:
-        text = f"ok, changed={result.get('changed')}"
-    return f"{text} ({result['_elapsed']:.1f}s)"
+        return f"failed in {took}, changed={result.get('changed')}: {result.get('msg', '')}"
+    return f"ok in {took}, changed={result.get('changed')}"
 
 
 def nitro_writes(sim: SimHandle) -> list[dict[str, Any]]:
