@@ -132,6 +132,23 @@ class NitroError(Exception):
             text = f"{text}. {self.hint}"
         return text
 
+    def restated(
+        self, message: str, *, operation: str, resource: str | None = None, name: str | None = None
+    ) -> NitroError:
+        """The same failure told at a higher level (a recreate): keeps status, errorcode and the item lists."""
+        return NitroError(
+            message,
+            operation=operation,
+            resource=resource or self.resource,
+            name=name,
+            status=self.status,
+            errorcode=self.errorcode,
+            severity=self.severity,
+            items=self.items,
+            applied=self.applied,
+            not_applied=self.not_applied,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "operation": self.operation,

@@ -604,37 +604,23 @@ class ServiceManager(ModuleManager):
                 client.add_bulk("service", originals, onerror="rollback")
                 self.rebind(vs_binds, mon_binds)
             except NitroError as again:
-                raise NitroError(
+                raise again.restated(
                     f"recreate of service(s) {shown} failed ({exc}) and putting the originals back failed too "
                     f"({again}). Removed and NOT restored: services {originals}; bindings {vs_binds + mon_binds}",
                     operation="recreate",
-                    resource="service",
-                    status=again.status,
-                    errorcode=again.errorcode,
-                    items=again.items,
                 ) from None
-            raise NitroError(
+            raise exc.restated(
                 f"recreate of service(s) {shown} failed, so nothing was changed in the end: the service(s) were "
                 f"deleted and restored exactly as they were, with their {bindings}. The re-add failed with: {exc}",
                 operation="recreate",
-                resource="service",
-                status=exc.status,
-                errorcode=exc.errorcode,
-                items=exc.items,
             ) from None
         try:
             self.rebind(vs_binds, mon_binds)
         except NitroError as exc:
-            raise NitroError(
+            raise exc.restated(
                 f"service(s) {shown} were recreated with the new values, but restoring their {bindings} failed: "
                 f"{exc}. To restore by hand: {vs_binds + mon_binds}",
                 operation="recreate",
-                resource="service",
-                status=exc.status,
-                errorcode=exc.errorcode,
-                items=exc.items,
-                applied=exc.applied,
-                not_applied=exc.not_applied,
             ) from None
 
     @staticmethod

@@ -488,39 +488,26 @@ class VserverManager(ModuleManager):
                 client.add("lbvserver", original)
                 apply_bindings(client, plan_bindings(name, old, {}, {}))
             except NitroError as again:
-                raise NitroError(
+                raise again.restated(
                     f"recreate of lbvserver {name!r} failed ({exc}) and putting the original back failed too "
                     f"({again}). Removed and NOT restored: lbvserver {original}; bindings {old}",
                     operation="recreate",
-                    resource="lbvserver",
                     name=name,
-                    status=again.status,
-                    errorcode=again.errorcode,
                 ) from None
-            raise NitroError(
+            raise exc.restated(
                 f"recreate failed, so nothing was changed in the end: the vserver was deleted and restored exactly "
                 f"as it was, with its {count} binding(s). The re-add failed with: {exc}",
                 operation="recreate",
-                resource="lbvserver",
                 name=name,
-                status=exc.status,
-                errorcode=exc.errorcode,
-                items=exc.items,
             ) from None
         try:
             apply_bindings(client, bindings)
         except NitroError as exc:
-            raise NitroError(
+            raise exc.restated(
                 f"lbvserver {name!r} was recreated with the new values, but binding its members failed: {exc}. "
                 f"Members to bind: {bindings.bind}",
                 operation="recreate",
-                resource="lbvserver",
                 name=name,
-                status=exc.status,
-                errorcode=exc.errorcode,
-                items=exc.items,
-                applied=exc.applied,
-                not_applied=exc.not_applied,
             ) from None
 
     @staticmethod
