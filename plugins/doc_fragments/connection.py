@@ -61,10 +61,9 @@ options:
         trust store of the Python C(certifi) package.
       - If not set, the value of the E(NETSCALER_CA_BUNDLE) environment variable is used.
     type: path
-    version_added: 0.2.0
   nitro_timeout:
     description:
-      - The time budget, in seconds, of each NITRO operation: the request, its retries, their back-off pauses and a
+      - The time budget, in seconds, of each NITRO operation. The request, its retries, their back-off pauses and a
         re-login all fit in it. A stalled or unreachable appliance therefore fails the task about O(nitro_timeout)
         seconds after the stall begins (a logout that follows waits at most 3 more seconds), whatever the number
         of retries.

@@ -189,7 +189,7 @@ def secret_forms(secret: str) -> set[str]:
     """Every spelling a secret takes in text: raw and stripped, JSON/Python-escaped (a trailing newline
     becomes ``\\n``), quoted, and URL-encoded once or twice (``%0A``, ``+`` for spaces)."""
     forms: set[str] = set()
-    for value in {secret, secret.strip()}:
+    for value in dict.fromkeys((secret, secret.strip())):
         if not value:
             continue
         escaped = {value, json.dumps(value)[1:-1], repr(value)[1:-1], value.encode("unicode_escape").decode("ascii")}

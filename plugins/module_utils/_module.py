@@ -55,7 +55,7 @@ MAX_TIMEOUT = 3600.0
 
 def _host_port(nsip: str) -> tuple[str, str | None]:
     if nsip.startswith("["):
-        host, _, rest = nsip[1:].partition("]")
+        host, _bracket, rest = nsip[1:].partition("]")
         return host, rest[1:] if rest.startswith(":") else (rest or None)
     if nsip.count(":") == 1:
         host, port = nsip.split(":")

@@ -185,7 +185,6 @@ options:
       - The V(false) default deletes as NITRO does, which also removes the service from every vserver.
     type: bool
     default: false
-    version_added: 0.2.0
 extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
