@@ -86,7 +86,7 @@ notes:
     requests, lists the items that were applied (C(applied)) and not applied (C(not_applied)).
   - Idempotent requests (GET, PUT, DELETE, enable, disable, unset, save) are retried up to 3 times with exponential
     backoff on connection errors and HTTP 502, 503 and 504, within the O(nitro_timeout) budget. An add whose answer
-    was lost is settled by a read: done if it landed, sent again if not. An add answered "already exists" (another
+    was lost is settled by a read (done if it landed, sent again if not). An add answered "already exists" (another
     run created the object since this task read it) is converged with C(?idempotent=yes); "already bound" and
     "not bound" answers of binds and unbinds count as the wanted state.
   - When the NITRO session expires during a task (HTTP 401 with errorcode 444, 1027, 451 or 472) the module logs in
