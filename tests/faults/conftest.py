@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import secret_forms
 from tests.helpers.runner import run_module
 from tests.nitro_sim.pytest_plugin import SimHandle
 from tests.nitro_sim.simulator import Simulator
@@ -126,6 +125,10 @@ def conn(sim: SimHandle, **overrides: Any) -> dict[str, Any]:
 
 def leaked(text: str, secrets: tuple[str, ...] = (PASSWORD,)) -> list[str]:
     """The spellings of the secrets that occur in ``text`` (empty: nothing leaked)."""
+    # Imported here: importing the collection while pytest loads conftests (before Ansible's collection loader is
+    # set up) breaks later imports of its modules.
+    from ansible_collections.adcops.netscaler.plugins.module_utils._client import secret_forms
+
     return sorted({form for secret in secrets for form in secret_forms(secret) if len(form) >= 6 and form in text})
 
 
