@@ -21,7 +21,7 @@ export ANSIBLE_FORCE_COLOR := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration bench clean
+.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration faults bench clean
 
 venv: $(VENV)/.installed
 
@@ -104,6 +104,9 @@ sim: collection
 
 integration: collection
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+faults: collection
+	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
 bench: collection
 	$(BIN)/python -m pytest tests/bench -s $(PYTEST_ARGS)

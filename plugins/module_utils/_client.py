@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 try:
     import requests
@@ -41,6 +41,10 @@ ONERROR_CHOICES = ("exit", "continue", "rollback")
 # Actions whose repetition leaves the appliance as one run would, so a retry is safe.
 REPEATABLE_ACTIONS = frozenset({"enable", "disable", "unset", "save"})
 REDACTED = "********"
+# "Not bound" answers of an unbind: lbvserver member (1303), monitor (2170); the member or parent is gone (258, 344).
+NOT_BOUND_CODES = frozenset({1303, 2170, 258, 344})
+# Logout must not hold a failed task back: a session left behind expires on its own (§1.2).
+LOGOUT_TIMEOUT = 3.0
 
 
 class NitroError(Exception):
@@ -63,6 +67,9 @@ class NitroError(Exception):
         errorcode: int | None = None,
         severity: str | None = None,
         items: list[dict[str, Any]] | None = None,
+        applied: list[Any] | None = None,
+        not_applied: list[Any] | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -73,9 +80,17 @@ class NitroError(Exception):
         self.errorcode = errorcode
         self.severity = severity
         self.items = items or []
+        # Bulk calls: names of the items the appliance kept and of those it did not (after any rollback).
+        self.applied = applied or []
+        self.not_applied = not_applied or []
+        self.hint = hint
 
     @property
     def not_found(self) -> bool:
+        """NITRO said the object does not exist. Only a NITRO answer (an errorcode) counts: a 404 from a
+        proxy or a wrong port is a failure, never "absent" (a login failure never is either)."""
+        if self.operation == "login" or self.errorcode is None:
+            return False
         return self.status == 404 or self.errorcode in NOT_FOUND_CODES
 
     @property
@@ -109,7 +124,30 @@ class NitroError(Exception):
             )
             more = f" (and {len(failed) - 10} more)" if len(failed) > 10 else ""
             text = f"{text}. Failed items: {shown}{more}"
+        if self.applied:
+            text = f"{text}. Applied: {_names(self.applied)}"
+        if self.not_applied and self.applied:
+            text = f"{text}. Not applied: {_names(self.not_applied)}"
+        if self.hint:
+            text = f"{text}. {self.hint}"
         return text
+
+    def restated(
+        self, message: str, *, operation: str, resource: str | None = None, name: str | None = None
+    ) -> NitroError:
+        """The same failure told at a higher level (a recreate): keeps status, errorcode and the item lists."""
+        return NitroError(
+            message,
+            operation=operation,
+            resource=resource or self.resource,
+            name=name,
+            status=self.status,
+            errorcode=self.errorcode,
+            severity=self.severity,
+            items=self.items,
+            applied=self.applied,
+            not_applied=self.not_applied,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +159,8 @@ class NitroError(Exception):
             "message": self.message,
             "severity": self.severity,
             "items": self.items,
+            "applied": self.applied,
+            "not_applied": self.not_applied,
         }
 
 
@@ -145,13 +185,28 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def secret_forms(secret: str) -> set[str]:
+    """Every spelling a secret takes in text: raw and stripped, JSON/Python-escaped (a trailing newline
+    becomes ``\\n``), quoted, and URL-encoded once or twice (``%0A``, ``+`` for spaces)."""
+    forms: set[str] = set()
+    for value in dict.fromkeys((secret, secret.strip())):
+        if not value:
+            continue
+        escaped = {value, json.dumps(value)[1:-1], repr(value)[1:-1], value.encode("unicode_escape").decode("ascii")}
+        for form in escaped:
+            once = quote(form, safe="")
+            forms.update({form, once, quote_plus(form, safe=""), quote(once, safe=""), quote(form)})
+    return {form for form in forms if form}
+
+
 def redact(text: str, secrets: Iterable[str | None]) -> str:
+    forms: set[str] = set()
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
-            encoded = quote(secret, safe="")
-            if encoded != secret:
-                text = text.replace(encoded, REDACTED)
+            forms |= secret_forms(secret)
+    # Longest first, so an escaped form is not half-replaced by its raw prefix.
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     return text
 
 
@@ -161,6 +216,11 @@ class NitroClient:
     One keep-alive ``requests.Session``; one login (``POST /config/login``, then the
     ``NITRO_AUTH_TOKEN`` cookie) and one logout in :meth:`close`. With an auth token
     it neither logs in nor out: the token belongs to whoever issued it.
+
+    Time: ``timeout`` is the budget of one operation (a request, its retries and a
+    re-login together), so a stalled appliance fails a call within ``timeout`` seconds
+    whatever the retry count. TLS: ``verify`` is passed with every request, so
+    REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE cannot turn ``validate_certs: false`` back on.
     """
 
     def __init__(
@@ -172,6 +232,7 @@ class NitroClient:
         auth_token: str | None = None,
         protocol: str = "https",
         validate_certs: bool = True,
+        ca_bundle: str | None = None,
         timeout: float = 60,
         retries: int = 3,
         backoff: float = 0.5,
@@ -180,20 +241,25 @@ class NitroClient:
     ) -> None:
         if not HAS_REQUESTS:
             raise NitroError("the Python library 'requests' is required", operation="connect")
+        if not timeout or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
         self.base_url = f"{protocol}://{nsip}/nitro/v1"
         self.user = user
         self._password = password
         self._token = auth_token
         self._owns_session = auth_token is None
         self._logged_in = False
-        self.timeout = timeout
+        self.timeout = float(timeout)
         self.retries = max(0, retries)
         self.backoff = backoff
         self.bulk_chunk = max(1, bulk_chunk)
         self._log = log
         self.request_count = 0
+        # Whether a write was applied (and not rolled back): a failed task reports changed=true then.
+        self.changed = False
+        self.verify: bool | str = (ca_bundle or True) if validate_certs else False
         self.session = requests.Session()
-        self.session.verify = validate_certs
+        self.session.verify = self.verify
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         if auth_token:
             self._set_token(auth_token)
@@ -214,7 +280,8 @@ class NitroClient:
         self._token = token
         self.session.headers["Cookie"] = f"NITRO_AUTH_TOKEN={token}"
 
-    def login(self) -> None:
+    def login(self, deadline: float | None = None) -> None:
+        """POST /config/login; only NITRO's answer (201, errorcode 0, a session id) counts as a login."""
         if not self._owns_session:
             return
         if not self.user or self._password is None:
@@ -223,18 +290,36 @@ class NitroClient:
                 operation="login",
             )
         self.session.headers.pop("Cookie", None)
+        url = f"{self.base_url}/config/login"
         body = {"login": {"username": self.user, "password": self._password}}
-        data, response = self._send("POST", "/config/login", body=body, operation="login", resource="login")
-        # On-prem NITRO answers with a top-level sessionid and also sets the cookie (§1.2).
-        token = data.get("sessionid") or response.cookies.get("NITRO_AUTH_TOKEN")
-        if not token:
-            raise NitroError("login answered without a session id", operation="login", status=response.status_code)
-        self._set_token(token)
+        try:
+            data, response = self._send(
+                "POST", "/config/login", body=body, operation="login", resource="login", deadline=deadline
+            )
+        except NitroError as exc:
+            if exc.status is None:
+                raise
+            exc.message = redact(f"{url} answered {exc.message}", self._secrets)
+            exc.hint = LOGIN_HINT
+            raise
+        # On-prem NITRO answers with a top-level sessionid and also sets the cookie (§1.2); the ADM proxy
+        # nests it in a "login" list.
+        nested = data.get("login")
+        first = nested[0] if isinstance(nested, list) and nested and isinstance(nested[0], dict) else {}
+        token = data.get("sessionid") or response.cookies.get("NITRO_AUTH_TOKEN") or first.get("sessionid")
+        if response.status_code not in (200, 201) or _int_or_none(data.get("errorcode")) != 0 or not token:
+            raise NitroError(
+                redact(f"{url} did not return a NITRO session: {describe(response)}", self._secrets),
+                operation="login",
+                status=response.status_code,
+                hint=LOGIN_HINT,
+            )
+        self._set_token(str(token))
         self._logged_in = True
 
-    def ensure_session(self) -> None:
+    def ensure_session(self, deadline: float | None = None) -> None:
         if self._owns_session and not self._logged_in:
-            self.login()
+            self.login(deadline)
 
     def logout(self) -> None:
         if not (self._owns_session and self._logged_in):
@@ -242,7 +327,13 @@ class NitroClient:
         self._logged_in = False
         try:
             self._send(
-                "POST", "/config/logout", body={"logout": {}}, operation="logout", resource="logout", retry=False
+                "POST",
+                "/config/logout",
+                body={"logout": {}},
+                operation="logout",
+                resource="logout",
+                retry=False,
+                deadline=time.monotonic() + min(self.timeout, LOGOUT_TIMEOUT),
             )
         except NitroError:
             # The module's outcome is already decided; a failed logout only leaves a session
@@ -264,6 +355,10 @@ class NitroClient:
         if self._log:
             self._log(redact(line, self._secrets))
 
+    def deadline(self) -> float:
+        """The end of one operation's time budget: ``timeout`` seconds from now."""
+        return time.monotonic() + self.timeout
+
     def _send(
         self,
         method: str,
@@ -276,43 +371,58 @@ class NitroClient:
         resource: str,
         name: str | None = None,
         retry: bool = True,
-        landed: Callable[[], bool] | None = None,
+        deadline: float | None = None,
     ) -> tuple[dict[str, Any], requests.Response]:
         """Send one request; retry transport failures and 502/503/504 when repeating is safe.
 
         ``retry`` says the request may be repeated as is (GET, PUT, DELETE, repeatable actions).
-        A POST add passes ``landed`` instead: it is repeated only after ``landed()`` shows the
-        first attempt did not reach the appliance.
+        Every attempt, the back-off sleeps and a re-login share the budget that ends at ``deadline``.
         """
         url = self.base_url + path
         payload = None if body is None else json.dumps(body)
+        deadline = deadline if deadline is not None else self.deadline()
         attempt = 0
         relogged = False
         while True:
             attempt += 1
             started = time.monotonic()
+            remaining = deadline - started
             try:
+                if remaining <= 0:
+                    raise requests.Timeout(f"no time left of the {self.timeout:g} s budget")
                 self.request_count += 1
                 response = self.session.request(
-                    method, url, params=params, data=payload, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    data=payload,
+                    headers=headers,
+                    timeout=remaining,
+                    verify=self.verify,  # per request: the environment must not override it
                 )
             except requests.RequestException as exc:
                 self._debug(f"{method} {path} -> {type(exc).__name__}")
-                if attempt <= self.retries and self._may_repeat(retry, landed):
-                    self._sleep(attempt)
+                tls = isinstance(exc, requests.exceptions.SSLError)
+                if not tls and retry and self._may_retry(attempt, deadline):
                     continue
+                text = f"{method} {url}: {type(exc).__name__}: {exc}"
+                if isinstance(exc, requests.Timeout):
+                    text = (
+                        f"{method} {url}: no complete answer within nitro_timeout={self.timeout:g} s "
+                        f"({attempt} attempt(s)): {type(exc).__name__}"
+                    )
                 raise NitroError(
-                    redact(f"{type(exc).__name__}: {exc}", self._secrets),
+                    redact(text, self._secrets),
                     operation=operation,
                     resource=resource,
                     name=name,
+                    hint=TLS_HINT if tls else None,
                 ) from None
             elapsed = time.monotonic() - started
             self._debug(f"{method} {path} -> {response.status_code} in {elapsed:.3f}s")
             data = self._json(response)
             status = response.status_code
-            if status in RETRY_STATUSES and attempt <= self.retries and self._may_repeat(retry, landed):
-                self._sleep(attempt)
+            if status in RETRY_STATUSES and retry and self._may_retry(attempt, deadline):
                 continue
             errorcode = _int_or_none(data.get("errorcode"))
             if (
@@ -326,15 +436,13 @@ class NitroClient:
                 # One transparent re-login when the session expired (GO-SDK, JAVA-SDK on 444).
                 relogged = True
                 self._logged_in = False
-                self.login()
+                self.login(deadline)
                 attempt -= 1
                 continue
             if status >= 400 or (errorcode not in (None, 0) and status != 207):
                 message = data.get("message") or response.reason or f"HTTP {status}"
                 if not data:
-                    snippet = response.text[:200].strip()
-                    if snippet:
-                        message = f"{message}: {snippet}"
+                    message = f"{message} (not a NITRO answer: {describe(response)})"
                 raise NitroError(
                     redact(str(message), self._secrets),
                     operation=operation,
@@ -344,20 +452,19 @@ class NitroClient:
                     errorcode=errorcode,
                     severity=data.get("severity"),
                 )
+            if method != "GET" and resource not in ("login", "logout") and status != 207:
+                self.changed = True
             return data, response
 
-    def _may_repeat(self, retry: bool, landed: Callable[[], bool] | None) -> bool:
-        if retry:
-            return True
-        if landed is None:
+    def _may_retry(self, attempt: int, deadline: float) -> bool:
+        """Sleep before the next attempt if the retry count and the time budget allow one."""
+        if attempt > self.retries:
             return False
-        try:
-            return not landed()
-        except NitroError:
+        pause = min(self.backoff * (2 ** (attempt - 1)), 10.0)
+        if time.monotonic() + pause >= deadline:
             return False
-
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(min(self.backoff * (2 ** (attempt - 1)), 10.0))
+        time.sleep(pause)
+        return True
 
     @staticmethod
     def _json(response: requests.Response) -> dict[str, Any]:
@@ -369,9 +476,10 @@ class NitroClient:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        self.ensure_session()
-        data, _response = self._send(method, path, **kwargs)
+    def _call(self, method: str, path: str, *, deadline: float | None = None, **kwargs: Any) -> dict[str, Any]:
+        deadline = deadline if deadline is not None else self.deadline()
+        self.ensure_session(deadline)
+        data, _response = self._send(method, path, deadline=deadline, **kwargs)
         return data
 
     # -- reads -------------------------------------------------------------------
@@ -451,23 +559,40 @@ class NitroClient:
         key: str | None = "name",
         idempotent: bool = False,
     ) -> None:
+        """POST add. A lost answer is settled by a GET: an add that landed is done, one that did not is sent
+        again. "Already exists" (273, another run created it since our read) is converged with
+        ``?idempotent=yes``, which turns the add into an update (DOC-REST-11, §1.3)."""
         name = obj.get(key) if key else None
-        params = {"idempotent": "yes"} if idempotent else None
-
-        def landed() -> bool:
-            return name is not None and self.get_one(resource, name) is not None
-
-        self._call(
-            "POST",
-            f"/config/{resource}",
-            params=params,
-            body={resource: dict(obj)},
-            operation="add",
-            resource=resource,
-            name=_opt_str(name),
-            retry=idempotent,  # idempotent=yes turns a repeated add into an update (§1.3)
-            landed=landed if name is not None else None,
-        )
+        deadline = self.deadline()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self._call(
+                    "POST",
+                    f"/config/{resource}",
+                    params={"idempotent": "yes"} if idempotent else None,
+                    body={resource: dict(obj)},
+                    operation="add",
+                    resource=resource,
+                    name=_opt_str(name),
+                    retry=idempotent,  # idempotent=yes turns a repeated add into an update (§1.3)
+                    deadline=deadline,
+                )
+                return
+            except NitroError as exc:
+                if exc.already_exists and not idempotent and name is not None:
+                    self._debug(f"add {resource} {name}: already exists; converging it with idempotent=yes")
+                    idempotent = True
+                    continue
+                if not exc.transient or idempotent or name is None:
+                    raise
+                if self.get_one(resource, name) is not None:
+                    self._debug(f"add {resource} {name}: the answer was lost but the object is there")
+                    self.changed = True
+                    return
+                if not self._may_retry(attempt, deadline):
+                    raise
 
     def update(self, resource: str, obj: Mapping[str, Any], *, name: Any = None) -> None:
         """PUT without the name in the URL, as COLL does; singletons (nstcpparam) have none (§1.3)."""
@@ -533,24 +658,45 @@ class NitroClient:
     def add_bulk(
         self, resource: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "rollback"
     ) -> list[dict[str, Any]]:
-        """POST an array. After a transport failure only the items a GET shows missing are sent again."""
+        """POST an array. After a transport failure only the items a GET shows missing are sent again;
+        items another run created meanwhile (273) are converged with ``?idempotent=yes``."""
         results: list[dict[str, Any]] = []
         for offset, chunk in self._chunks(objs):
             pending = list(chunk)
-            for attempt in range(1, self.retries + 2):
+            deadline = self.deadline()
+            idempotent = False
+            attempt = 0
+            while pending:
+                attempt += 1
                 try:
-                    results += self._bulk(
-                        "POST", resource, pending, onerror=onerror, operation="add", offset=offset, key=key
+                    results += self._converge(
+                        "POST",
+                        resource,
+                        pending,
+                        onerror=onerror,
+                        operation="add",
+                        offset=offset,
+                        key=key,
+                        retry=idempotent,
+                        query={"idempotent": "yes"} if idempotent else None,
+                        deadline=deadline,
                     )
                     break
                 except NitroError as exc:
-                    if not exc.transient or attempt > self.retries:
+                    exists = [i for i in exc.items if i.get("errorcode") == ALREADY_EXISTS_CODE]
+                    if exists and not idempotent and len(exists) == len([i for i in exc.items if i.get("errorcode")]):
+                        self._debug(f"bulk add {resource}: {len(exists)} item(s) already exist; idempotent=yes")
+                        idempotent = True
+                        pending = [obj for obj in pending if str(obj.get(key)) not in set(map(str, exc.applied))]
+                        continue
+                    if not exc.transient or idempotent:
                         raise
-                present = {str(obj.get(key)) for obj in self.get(resource, attrs=[key])}
-                pending = [obj for obj in pending if str(obj.get(key)) not in present]
-                if not pending:
-                    break
-                self._sleep(attempt)
+                    present = {str(obj.get(key)) for obj in self.get(resource, attrs=[key])}
+                    pending = [obj for obj in pending if str(obj.get(key)) not in present]
+                    if len(pending) < len(chunk):
+                        self.changed = True
+                    if pending and not self._may_retry(attempt, deadline):
+                        raise
         return results
 
     def update_bulk(
@@ -561,9 +707,18 @@ class NitroClient:
     def delete_bulk(
         self, resource: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "continue"
     ) -> list[dict[str, Any]]:
-        """Bulk remove is ``POST ?action=rm`` with an array (JAVA-SDK base_resource.delete_bulk_request)."""
+        """Bulk remove is ``POST ?action=rm`` with an array (JAVA-SDK base_resource.delete_bulk_request).
+        Repeating it is safe: what is already gone answers "not found", which counts as done."""
         return self._bulk_chunks(
-            "POST", resource, objs, onerror=onerror, operation="rm", key=key, action="rm", tolerate=NOT_FOUND_CODES
+            "POST",
+            resource,
+            objs,
+            onerror=onerror,
+            operation="rm",
+            key=key,
+            action="rm",
+            retry=True,
+            tolerate=NOT_FOUND_CODES,
         )
 
     def action_bulk(
@@ -583,7 +738,7 @@ class NitroClient:
     def bind_bulk(
         self, binding: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "rollback"
     ) -> list[dict[str, Any]]:
-        # A repeated PUT of a binding that landed answers 409/273; that is the state we wanted.
+        # "Already bound" (273: a repeated PUT that landed, or another run) is the state we wanted.
         return self._bulk_chunks(
             "PUT",
             binding,
@@ -598,9 +753,18 @@ class NitroClient:
     def unbind_bulk(
         self, binding: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "continue"
     ) -> list[dict[str, Any]]:
-        """Bulk unbind is ``POST ?action=unbind`` with an array (JAVA-SDK delete_bulk_request on a binding)."""
+        """Bulk unbind is ``POST ?action=unbind`` with an array (JAVA-SDK delete_bulk_request on a binding).
+        "Not bound" (a repeated unbind that landed, or another run) is the state we wanted."""
         return self._bulk_chunks(
-            "POST", binding, objs, onerror=onerror, operation="unbind", key=key, action="unbind", retry=True
+            "POST",
+            binding,
+            objs,
+            onerror=onerror,
+            operation="unbind",
+            key=key,
+            action="unbind",
+            retry=True,
+            tolerate=NOT_BOUND_CODES,
         )
 
     def _chunks(self, objs: Sequence[Mapping[str, Any]]) -> Iterable[tuple[int, Sequence[Mapping[str, Any]]]]:
@@ -618,11 +782,61 @@ class NitroClient:
         **options: Any,
     ) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
+        done: list[Any] = []
         for offset, chunk in self._chunks(objs):
-            results += self._bulk(
-                method, resource, chunk, onerror=onerror, operation=operation, offset=offset, **options
-            )
+            try:
+                found = self._converge(
+                    method, resource, chunk, onerror=onerror, operation=operation, offset=offset, **options
+                )
+            except NitroError as exc:
+                # Earlier chunks were applied: say so, and that later chunks were not sent.
+                key = options.get("key", "name")
+                later = [obj.get(key) for obj in objs[offset + len(chunk) :]]
+                exc.applied = done + exc.applied
+                exc.not_applied = exc.not_applied + later
+                raise
+            done += [r["name"] for r in found if r["applied"]]
+            results += found
         return results
+
+    def _converge(
+        self,
+        method: str,
+        resource: str,
+        objs: Sequence[Mapping[str, Any]],
+        *,
+        key: str = "name",
+        tolerate: frozenset[int] = frozenset(),
+        **options: Any,
+    ) -> list[dict[str, Any]]:
+        """Send one array until every item is applied or in the wanted state already (``tolerate``).
+
+        A tolerated answer (already bound, already gone) still stops an ``exit`` run and rolls back a
+        ``rollback`` one, so the items NITRO did not keep are sent again: their state is what counts.
+        """
+        pending = list(objs)
+        index_of = {id(obj): options.get("offset", 0) + i for i, obj in enumerate(objs)}
+        settled: dict[int, dict[str, Any]] = {}
+        applied: list[Any] = []
+        for _round in range(len(pending) + 1):
+            try:
+                results = self._bulk(method, resource, pending, key=key, tolerate=tolerate, **options)
+            except NitroError as exc:
+                exc.applied = applied + exc.applied
+                raise
+            redo = []
+            for obj, result in zip(pending, results, strict=True):
+                result["index"] = index_of[id(obj)]
+                if result["applied"] or result["errorcode"] in tolerate:
+                    settled[result["index"]] = result
+                    if result["applied"]:
+                        applied.append(result["name"])
+                else:
+                    redo.append(obj)
+            if not redo:
+                break
+            pending = redo
+        return [settled[index] for index in sorted(settled)]
 
     def _bulk(
         self,
@@ -637,41 +851,56 @@ class NitroClient:
         action: str | None = None,
         retry: bool = False,
         tolerate: frozenset[int] = frozenset(),
+        query: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> list[dict[str, Any]]:
-        """Send one array request and map the 207 per-item answer (DOC-ERR, §1.5)."""
+        """Send one array request and map the 207 per-item answer (DOC-ERR, §1.5).
+
+        Every result says whether NITRO kept the item (``applied``): after a failure, ``rollback``
+        undoes the adds and binds that had run; ``exit`` leaves them and does not run the rest.
+        Raises when an item failed with a code not in ``tolerate``, listing what was and was not applied.
+        """
         if not objs:
             return []
         if onerror not in ONERROR_CHOICES:
             raise ValueError(f"onerror must be one of {ONERROR_CHOICES}")
-        params = {"action": action} if action else None
+        params = dict(query or {})
+        if action:
+            params["action"] = action
         items = list(objs)
+        names = [obj.get(key) for obj in items]
         try:
             data = self._call(
                 method,
                 f"/config/{resource}",
-                params=params,
+                params=params or None,
                 body={resource: [dict(o) for o in items]},
                 headers={"X-NITRO-ONERROR": onerror},
                 operation=operation,
                 resource=resource,
                 retry=retry,
+                deadline=deadline,
             )
         except NitroError as exc:
             # An array of one may be answered like a single request (plain 4xx/599).
-            if len(items) == 1 and exc.errorcode in tolerate:
-                return [
-                    {
-                        "index": offset,
-                        "name": items[0].get(key),
-                        "errorcode": exc.errorcode,
-                        "message": exc.message,
-                        "not_run": False,
-                    }
-                ]
-            if exc.status != 207:
-                exc.operation = f"bulk {operation}"
+            if len(items) == 1 and exc.errorcode is not None:
+                result = {
+                    "index": offset,
+                    "name": names[0],
+                    "errorcode": exc.errorcode,
+                    "message": exc.message,
+                    "not_run": False,
+                    "applied": False,
+                }
+                if exc.errorcode in tolerate:
+                    return [result]
+                exc.items = [result]
+            exc.operation = f"bulk {operation}"
+            exc.not_applied = names
             raise
         answers = data.get("response") if data.get("errorcode") == BULK_FAILED_CODE else None
+        # NITRO undoes adds and binds only; for other operations rollback acts like exit (§1.5).
+        rolled_back = answers is not None and onerror == "rollback" and operation in ("add", "bind")
         results = []
         for index, obj in enumerate(items):
             answer = answers[index] if answers and index < len(answers) else None
@@ -679,30 +908,61 @@ class NitroClient:
                 # onerror=exit/rollback stops at the failed item: what follows was not run.
                 answer = {"errorcode": None, "message": "not run"}
             code = _int_or_none((answer or {}).get("errorcode")) or 0
-            message = (answer or {}).get("message", "Done")
+            not_run = answer is not None and answer.get("errorcode") is None
             results.append(
                 {
                     "index": offset + index,
                     "name": obj.get(key),
                     "errorcode": code,
-                    "message": message,
-                    "not_run": answer is not None and answer.get("errorcode") is None,
+                    "message": (answer or {}).get("message", "Done"),
+                    "not_run": not_run,
+                    "applied": not code and not not_run and not rolled_back,
                 }
             )
-        failed = [r for r in results if (r["errorcode"] and r["errorcode"] not in tolerate) or r["not_run"]]
+        if any(r["applied"] for r in results):
+            self.changed = True
+        failed = [r for r in results if r["errorcode"] and r["errorcode"] not in tolerate]
         if failed:
-            first = next(r for r in failed if not r["not_run"]) if any(not r["not_run"] for r in failed) else failed[0]
-            rolled = " NITRO rolled back the items that had been applied." if onerror == "rollback" else ""
-            count = sum(1 for r in failed if not r["not_run"])
+            first = failed[0]
+            applied = [r["name"] for r in results if r["applied"]]
+            rolled = (
+                f" NITRO rolled back the {sum(1 for r in results if not r['errorcode'] and not r['not_run'])}"
+                " item(s) that had run before it."
+                if rolled_back
+                else ""
+            )
             raise NitroError(
-                f"bulk {operation} failed for {count} of {len(items)} items.{rolled}",
+                f"bulk {operation} of {len(items)} item(s) failed at item {first['index']}"
+                + (f" {first['name']!r}" if first["name"] is not None else "")
+                + f": errorcode {first['errorcode']} {first['message']}".rstrip()
+                + f" ({len(failed)} item(s) failed).{rolled}",
                 operation=f"bulk {operation}",
                 resource=resource,
                 status=207,
-                errorcode=first["errorcode"] or BULK_FAILED_CODE,
-                items=[dict(r, not_run=r["not_run"]) for r in failed],
+                errorcode=first["errorcode"],
+                items=[r for r in results if (r["errorcode"] and r["errorcode"] not in tolerate) or r["not_run"]],
+                applied=applied,
+                not_applied=[r["name"] for r in results if not r["applied"]],
             )
         return results
+
+
+LOGIN_HINT = (
+    "Check nsip (host or host:port of the NetScaler management address, no path), nitro_protocol and that "
+    "nothing (a proxy, another web server) answers in NITRO's place"
+)
+TLS_HINT = (
+    "The appliance's TLS certificate could not be verified. Give the CA that signed it with ca_bundle (or the "
+    "NETSCALER_CA_BUNDLE, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE environment variable), use the name the "
+    "certificate was issued for in nsip, or, on a trusted management network only, set validate_certs: false"
+)
+
+
+def describe(response: requests.Response) -> str:
+    """What came back, for a person: status, content type and the start of the body."""
+    snippet = " ".join(response.text[:200].split())
+    kind = response.headers.get("Content-Type", "no content type")
+    return f"HTTP {response.status_code} {response.reason or ''}".rstrip() + f", {kind}, body {snippet!r}"
 
 
 def _raw_query(params: Mapping[str, Any] | None) -> str | None:
@@ -717,6 +977,11 @@ def _int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _names(names: Sequence[Any], limit: int = 20) -> str:
+    shown = ", ".join(str(n) for n in names[:limit])
+    return shown + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _opt_str(value: Any) -> str | None:

@@ -25,6 +25,34 @@ DEFAULT_MONITORS = frozenset({"tcp-default", "ping-default", "default-path-monit
 
 # Name charset for lbvserver and service: ASCII alphanumerics plus `_ # . space : @ = -`, starting with an
 # alphanumeric or `_`; at most 127 characters (nitro_api.md §1.8, CLI-REF "add lb vserver").
+# lbvserver service types (COLL map, nitro_api.md §2.1).
+LBVSERVER_SERVICETYPES = (
+    "ANY", "DHCPRA", "DIAMETER", "DNS", "DNS_TCP", "DOT", "DTLS", "FIX", "FTP", "HTTP", "HTTP_QUIC", "IPFIX",
+    "KAFKA_PRODUCER", "LOGSTREAM", "MONGO", "MONGO_TLS", "MQTT", "MQTT_TLS", "MSSQL", "MYSQL", "NNTP", "ORACLE",
+    "PROXY", "PUSH", "QUIC", "QUIC_BRIDGE", "RADIUS", "RDP", "RTSP", "SIP_SSL", "SIP_TCP", "SIP_UDP", "SMPP", "SSL",
+    "SSL_BRIDGE", "SSL_DIAMETER", "SSL_FIX", "SSL_PROXY", "SSL_PUSH", "SSL_TCP", "SYSLOGTCP", "SYSLOGUDP", "TCP",
+    "TFTP", "UDP", "USER_SSL_TCP", "USER_TCP",
+)  # fmt: skip
+# A service takes the lbvserver types plus the ones only a backend has (CLI-REF "add service -serviceType",
+# NetScaler NITRO reference "basic/service"). Inferred from the references, not verified on an appliance.
+SERVICE_SERVICETYPES = (
+    *LBVSERVER_SERVICETYPES, "RPCSVR", "ADNS", "ADNS_TCP", "ADNS_DOT", "SNMP", "RADIUSListener", "PPTP", "GRE",
+    "LDNS", "DNS_DOT",
+)  # fmt: skip
+
+
+def check_servicetype(option: str, value: Any, allowed: Sequence[str], kind: str) -> str | None:
+    """NITRO's spelling of a service type (case-insensitive on input), or a ParameterError listing the allowed."""
+    if value is None:
+        return None
+    wanted = str(value).strip().upper()
+    for known in allowed:
+        if known.upper() == wanted:
+            return known
+    hint = " (HTTPS is not a NetScaler type: use SSL)" if wanted == "HTTPS" else ""
+    raise ParameterError(f"{option}: {value!r} is not {kind} service type{hint}; allowed: {', '.join(allowed)}")
+
+
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_#. :@=-")
 
 

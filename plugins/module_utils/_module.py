@@ -56,12 +56,98 @@ def connection_argument_spec() -> dict[str, dict[str, Any]]:
             "fallback": (env_fallback, ["NETSCALER_NITRO_PROTOCOL"]),
         },
         "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["NETSCALER_VALIDATE_CERTS"])},
-        "nitro_timeout": {"type": "float", "default": 60},
+        "ca_bundle": {"type": "path", "fallback": (env_fallback, ["NETSCALER_CA_BUNDLE"])},
+        "nitro_timeout": {"type": "float", "default": 60, "fallback": (env_fallback, ["NETSCALER_NITRO_TIMEOUT"])},
         "save_config": {"type": "bool", "default": False, "fallback": (env_fallback, ["NETSCALER_SAVE_CONFIG"])},
     }
 
 
 CONNECTION_OPTIONS = frozenset(connection_argument_spec())
+MAX_TIMEOUT = 3600.0
+
+
+def _host_port(nsip: str) -> tuple[str, str | None]:
+    if nsip.startswith("["):
+        host, _bracket, rest = nsip[1:].partition("]")
+        return host, rest[1:] if rest.startswith(":") else (rest or None)
+    if nsip.count(":") == 1:
+        host, port = nsip.split(":")
+        return host, port
+    return nsip, None
+
+
+def check_connection(params: dict[str, Any], warn: Callable[[str], None]) -> dict[str, Any]:
+    """Validate every connection option before the first request; return the client's settings.
+
+    Secrets are never quoted in a message. Surrounding whitespace in a token or password (a trailing newline
+    from a file or a YAML block scalar) is stripped, with a warning that says so.
+    """
+    errors: list[str] = []
+    nsip = params.get("nsip")
+    nsip = "" if nsip is None else str(nsip)
+    host, port = _host_port(nsip)
+    if not nsip.strip():
+        errors.append("nsip: empty; give the NetScaler management address as host or host:port")
+    elif "://" in nsip:
+        errors.append(f"nsip: {nsip!r} has a scheme; give host or host:port and set nitro_protocol instead")
+    elif any(c.isspace() for c in nsip) or any(c in nsip for c in "/?#@"):
+        errors.append(f"nsip: {nsip!r} is not host or host:port (no path, query, user or whitespace)")
+    elif not host:
+        errors.append(f"nsip: {nsip!r} has no host")
+    elif port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        errors.append(f"nsip: the port in {nsip!r} must be a number from 1 to 65535")
+    if host and ":" in host and not nsip.startswith("["):
+        nsip = f"[{nsip}]"  # a bare IPv6 address
+    timeout = params.get("nitro_timeout")
+    if timeout is None or not 0 < timeout <= MAX_TIMEOUT:  # NaN fails the comparison too
+        errors.append(
+            f"nitro_timeout: {timeout!r} must be more than 0 and at most {MAX_TIMEOUT:g} seconds "
+            "(the time budget of each NITRO operation, retries included)"
+        )
+    user = params.get("nitro_user")
+    if user is not None and user.strip() != user:
+        warn("nitro_user had leading or trailing whitespace; it was stripped before logging in")
+        user = user.strip()
+    if user is not None and (not user or any(c.isspace() for c in user)):
+        errors.append(f"nitro_user: {user!r} is empty or contains whitespace")
+    secrets = {}
+    for option in ("nitro_pass", "nitro_auth_token"):
+        value = params.get(option)
+        if value is not None and value.strip() != value:
+            warn(
+                f"{option} had leading or trailing whitespace (often a trailing newline from a file or a YAML block "
+                "scalar); it was stripped before use"
+            )
+            value = value.strip()
+        if value is not None and not value:
+            errors.append(f"{option}: empty")
+        secrets[option] = value
+    token = secrets["nitro_auth_token"]
+    if token and not all(33 <= ord(c) <= 126 for c in token):
+        errors.append(
+            "nitro_auth_token: contains whitespace, control or non-ASCII characters, which a NITRO session token "
+            "never has (the value is not shown)"
+        )
+    ca_bundle = params.get("ca_bundle")
+    if ca_bundle:
+        if not params.get("validate_certs"):
+            warn("ca_bundle is ignored because validate_certs is false: the certificate is not verified at all")
+        elif not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
+            errors.append(f"ca_bundle: {ca_bundle!r} is not a readable file (a PEM bundle of CA certificates)")
+        elif params.get("nitro_protocol") == "http":
+            warn("ca_bundle is ignored with nitro_protocol http")
+    if errors:
+        raise ParameterError("; ".join(errors))
+    return {
+        "nsip": nsip,
+        "user": user,
+        "password": secrets["nitro_pass"],
+        "auth_token": token,
+        "protocol": params["nitro_protocol"],
+        "validate_certs": params["validate_certs"],
+        "ca_bundle": ca_bundle or None,
+        "timeout": timeout,
+    }
 
 
 class ParameterError(Exception):
@@ -99,27 +185,24 @@ class NitroModule:
         self.check_mode: bool = self.module.check_mode
         self.diff_mode: bool = bool(getattr(self.module, "_diff", False))
         self._client: NitroClient | None = None
+        self._settings: dict[str, Any] | None = None
 
     @property
     def client(self) -> NitroClient:
         if self._client is None:
-            params = self.params
-            if not params.get("nitro_auth_token") and not (params.get("nitro_user") and params.get("nitro_pass")):
+            settings = self.connection_settings()
+            if not settings["auth_token"] and not (settings["user"] and settings["password"]):
                 raise ParameterError(
                     "set nitro_user and nitro_pass, or nitro_auth_token "
                     "(or their NETSCALER_NITRO_* environment variables) to authenticate to NITRO"
                 )
-            self._client = NitroClient(
-                params["nsip"],
-                user=params.get("nitro_user"),
-                password=params.get("nitro_pass"),
-                auth_token=params.get("nitro_auth_token"),
-                protocol=params["nitro_protocol"],
-                validate_certs=params["validate_certs"],
-                timeout=params["nitro_timeout"],
-                log=self.module.debug,
-            )
+            self._client = NitroClient(log=self.module.debug, **settings)
         return self._client
+
+    def connection_settings(self) -> dict[str, Any]:
+        if self._settings is None:
+            self._settings = check_connection(self.params, self.warn)
+        return self._settings
 
     def warn(self, message: str) -> None:
         self.module.warn(message)
@@ -133,6 +216,7 @@ class NitroModule:
         failure: dict[str, Any] | None = None
         result: dict[str, Any] = {}
         try:
+            self.connection_settings()
             manager = manager_factory(self)
             manager.validate()
             result = manager.run()
@@ -145,9 +229,14 @@ class NitroModule:
             failure = {"msg": str(exc), "nitro_error": exc.to_dict()}
             if exc.items:
                 failure["failed_items"] = exc.items
+            if exc.applied or exc.not_applied:
+                failure["applied"], failure["not_applied"] = exc.applied, exc.not_applied
         finally:
             self.close()
         if failure is not None:
+            # A write that NITRO kept before the failure is a change: never report a half-applied task as
+            # unchanged (the appliance has no transactions beyond one bulk add or bind).
+            failure["changed"] = bool(self._client is not None and self._client.changed) or bool(failure.get("changed"))
             self.module.fail_json(**failure)
         result.setdefault("changed", False)
         self.module.exit_json(**result)

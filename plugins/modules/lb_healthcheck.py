@@ -231,6 +231,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     update_body,
     wildcard_services,
 )
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
     ModuleManager,
     NitroModule,
@@ -238,11 +239,21 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
 )
 
 TEMP_SUFFIX = "-next"
+CLOUD_OPTIONS = (
+    "ping_path", "response_time", "interval", "healthy_threshold", "unhealthy_threshold", "expected_codes",
+    "http_method", "port", "host_header",
+)  # fmt: skip
 
 
 class HealthcheckManager(ModuleManager):
     def validate(self) -> None:
         errors = check_params(self.params)
+        for option in ("vserver", "name"):
+            if self.params[option] is not None:
+                try:
+                    check_name(option, self.params[option])
+                except ParameterError as exc:
+                    errors.append(str(exc))
         if self.params["wait_timeout"] < 1:
             errors.append(f"wait_timeout: {self.params['wait_timeout']} must be at least 1 second")
         if errors:
@@ -255,6 +266,10 @@ class HealthcheckManager(ModuleManager):
     def read(self) -> None:
         client = self.client
         self.vserver = client.get_one("lbvserver", self.params["vserver"]) if self.params["state"] == "present" else {}
+        if self.vserver is None and self.check_mode:
+            # Check mode of a pool that does not exist yet: the vserver is created by an earlier task of the same
+            # run, so predict the health check instead of failing.
+            return
         if self.vserver is None:
             raise ParameterError(
                 f"vserver: no lbvserver named {self.params['vserver']!r} exists on the appliance; "
@@ -284,6 +299,8 @@ class HealthcheckManager(ModuleManager):
 
     def run(self) -> dict[str, Any]:
         self.read()
+        if self.vserver is None:
+            return self.predict_new_pool()
         before = self.snapshot(self.monitor, self.bound)
         if self.params["state"] == "absent":
             changed = self.absent()
@@ -304,6 +321,20 @@ class HealthcheckManager(ModuleManager):
         if self.params["state"] == "present" and self.params["wait"] and not self.check_mode:
             result["members"] = self.wait()
         return result
+
+    def predict_new_pool(self) -> dict[str, Any]:
+        """Check mode, vserver not there yet: a monitor will be created and bound to all of its members."""
+        vserver = self.params["vserver"]
+        mtype = self.params["monitor_type"] or "derived from the servicetype of the vserver"
+        self.nitro.warn(
+            f"check mode: lbvserver {vserver!r} does not exist yet; predicting the creation of health check "
+            f"{self.name!r} bound to every member it will have"
+        )
+        cloud = {key: self.params[key] for key in CLOUD_OPTIONS if self.params.get(key) is not None}
+        healthcheck = {"name": self.name, "monitor_type": mtype, **cloud}
+        after = {"healthcheck": healthcheck, "services": [], "servicegroups": []}
+        self.actions += [f"create monitor {self.name} ({mtype})", f"bind {self.name} to the members of {vserver}"]
+        return self.result(True, before={}, after=after, actions=self.actions, healthcheck=after["healthcheck"])
 
     @staticmethod
     def snapshot(monitor: dict[str, Any] | None, bound: Members) -> dict[str, Any]:

@@ -135,6 +135,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     read_members,
     to_cloud,
 )
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
     ModuleManager,
     NitroModule,
@@ -144,6 +145,8 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
 
 class HealthcheckInfoManager(ModuleManager):
     def validate(self) -> None:
+        if self.params["vserver"] is not None:
+            check_name("vserver", self.params["vserver"])
         self.expression = None
         if self.params["query"] is not None:
             if not HAS_JMESPATH:

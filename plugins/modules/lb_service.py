@@ -172,6 +172,17 @@ options:
       - Options not given are carried over from the existing service.
       - The bindings are read with two GETs for all recreated services together, and restored with one bulk
         bind per binding type.
+      - If the re-add fails (NITRO rejects a new value), the services are put back exactly as they were, with
+        their bindings, weights and monitor bindings, and the task fails saying so. If putting them back fails too,
+        the task fails listing everything that was removed and not restored.
+    type: bool
+    default: false
+  keep_bound:
+    description:
+      - With O(state=absent), do not delete a service that an lbvserver still binds; keep it, report it in
+        RV(kept) with the vservers that use it, and warn. One GET of every vserver binding decides, before any
+        delete.
+      - The V(false) default deletes as NITRO does, which also removes the service from every vserver.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -256,6 +267,13 @@ summary:
   returned: success
   type: dict
   sample: {"added": 500, "updated": 0, "deleted": 0, "enabled": 0, "disabled": 0, "recreated": 0}
+kept:
+  description:
+    - With O(keep_bound=true), the services that were to be deleted but are kept because an lbvserver still binds
+      them, each with the names of those vservers.
+  returned: success
+  type: dict
+  sample: {"web-01": ["vs-other"]}
 recreated:
   description: Names of the services that were deleted and added again because an immutable attribute changed.
   returned: success
@@ -265,17 +283,18 @@ recreated:
 
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient
+from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient, NitroError
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     DEFAULT_MONITORS,
+    SERVICE_SERVICETYPES,
     check_ip,
     check_name,
     check_range,
+    check_servicetype,
     immutable_error,
     ip_normalizer,
     parse_port,
-    upper,
     yes_no,
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
@@ -283,7 +302,13 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
     NitroModule,
     ParameterError,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._resource import ResourceSpec, apply, index_by, plan
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import (
+    Plan,
+    ResourceSpec,
+    apply,
+    index_by,
+    plan,
+)
 
 # POST takes `ip`, GET returns and PUT expects `ipaddress` (nitro_api.md §2.2, COLL NITRO_ATTRIBUTES_ALIASES).
 SPEC = ResourceSpec(
@@ -344,6 +369,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         "services": {"type": "list", "elements": "dict", "options": item_spec()},
         "state": {"type": "str", "choices": STATES, "default": "present"},
         "recreate": {"type": "bool", "default": False},
+        "keep_bound": {"type": "bool", "default": False},
         **OPTION_SPEC,
     }
 
@@ -359,9 +385,7 @@ def normalize_item(raw: dict[str, Any], where: str) -> dict[str, Any]:
     if item["servername"] is not None:
         item["servername"] = check_name(f"{where}servername", item["servername"])
     item["port"] = parse_port(f"{where}port", item["port"])
-    item["servicetype"] = upper(item["servicetype"])
-    if item["servicetype"] is not None and not item["servicetype"].replace("_", "").isalnum():
-        raise ParameterError(f"{where}servicetype: {raw.get('servicetype')!r} is not a NITRO service type")
+    item["servicetype"] = check_servicetype(f"{where}servicetype", item["servicetype"], SERVICE_SERVICETYPES, "a")
     check_range(f"{where}td", item["td"], 0, 4094)
     check_range(f"{where}maxclient", item["maxclient"], 0, 4294967294)
     check_range(f"{where}delay", item["delay"], 0, 2**31 - 1)
@@ -491,6 +515,7 @@ class ServiceManager(ModuleManager):
                 message += f" ({len(recreate) - 1} more service(s) have immutable changes: {', '.join(recreate[1:])})"
             raise ParameterError(message)
 
+        kept = self.keep_bound(todo) if self.params["keep_bound"] and todo.delete else {}
         re_adds: list[dict[str, Any]] = []
         vs_binds: list[dict[str, Any]] = []
         mon_binds: list[dict[str, Any]] = []
@@ -513,13 +538,9 @@ class ServiceManager(ModuleManager):
         if changed and not self.check_mode:
             client = self.client
             if recreate:
-                client.delete_bulk("service", [{"name": name} for name in recreate])
-                client.add_bulk("service", re_adds, onerror="rollback")
+                originals = [self.recreate_payload({"name": n, "state": "present"}, existing[n]) for n in recreate]
+                self.recreate(re_adds, originals, vs_binds, mon_binds)
             apply(client, SPEC, todo)
-            if mon_binds:
-                client.bind_bulk("service_lbmonitor_binding", mon_binds, onerror="rollback")
-            if vs_binds:
-                client.bind_bulk("lbvserver_service_binding", vs_binds, onerror="rollback")
 
         counts = {**todo.counts, "recreated": len(recreate)}
         counts["updated"] = len(todo.update)
@@ -529,7 +550,7 @@ class ServiceManager(ModuleManager):
             shown = [final[name] for name in wanted if name in final]
         else:
             shown = [self.predicted(name, existing, todo.after) for name in wanted]
-        extra: dict[str, Any] = {"summary": counts, "recreated": recreate}
+        extra: dict[str, Any] = {"summary": counts, "recreated": recreate, "kept": kept}
         if self.list_mode:
             extra["services"] = shown
             before, after = todo.before, todo.after
@@ -541,6 +562,65 @@ class ServiceManager(ModuleManager):
             if not changed:
                 before = after = SPEC.view(existing.get(name))
         return self.result(changed, before=before, after=after, **extra)
+
+    def keep_bound(self, todo: Plan) -> dict[str, list[str]]:
+        """Drop from the deletes every service an lbvserver still binds (one GET of all those bindings)."""
+        users: dict[str, list[str]] = {}
+        for row in self.client.get("lbvserver_service_binding", bulkbindings=True):
+            users.setdefault(str(row.get("servicename")), []).append(str(row.get("name")))
+        kept = {name: sorted(users[name]) for name in todo.delete if name in users}
+        for name, vservers in kept.items():
+            self.nitro.warn(f"kept service {name!r}: lbvserver(s) {', '.join(vservers)} still bind it")
+            todo.before.pop(name, None)
+            todo.after.pop(name, None)
+        todo.delete = [name for name in todo.delete if name not in kept]
+        return kept
+
+    def rebind(self, vs_binds: list[dict[str, Any]], mon_binds: list[dict[str, Any]]) -> None:
+        if mon_binds:
+            self.client.bind_bulk("service_lbmonitor_binding", mon_binds, onerror="rollback")
+        if vs_binds:
+            self.client.bind_bulk("lbvserver_service_binding", vs_binds, onerror="rollback")
+
+    def recreate(
+        self,
+        re_adds: list[dict[str, Any]],
+        originals: list[dict[str, Any]],
+        vs_binds: list[dict[str, Any]],
+        mon_binds: list[dict[str, Any]],
+    ) -> None:
+        """Delete, re-add with the new values, bind again; if the re-add fails, put back exactly what was removed
+        (the services as they were, their vserver bindings with weight and order, their monitor bindings)."""
+        client = self.client
+        names = [body["name"] for body in re_adds]
+        shown = ", ".join(names)
+        bindings = f"{len(vs_binds)} vserver binding(s) and {len(mon_binds)} monitor binding(s)"
+        client.delete_bulk("service", [{"name": name} for name in names])
+        try:
+            client.add_bulk("service", re_adds, onerror="rollback")
+        except NitroError as exc:
+            try:
+                client.add_bulk("service", originals, onerror="rollback")
+                self.rebind(vs_binds, mon_binds)
+            except NitroError as again:
+                raise again.restated(
+                    f"recreate of service(s) {shown} failed ({exc}) and putting the originals back failed too "
+                    f"({again}). Removed and NOT restored: services {originals}; bindings {vs_binds + mon_binds}",
+                    operation="recreate",
+                ) from None
+            raise exc.restated(
+                f"recreate of service(s) {shown} failed, so nothing was changed in the end: the service(s) were "
+                f"deleted and restored exactly as they were, with their {bindings}. The re-add failed with: {exc}",
+                operation="recreate",
+            ) from None
+        try:
+            self.rebind(vs_binds, mon_binds)
+        except NitroError as exc:
+            raise exc.restated(
+                f"service(s) {shown} were recreated with the new values, but restoring their {bindings} failed: "
+                f"{exc}. To restore by hand: {vs_binds + mon_binds}",
+                operation="recreate",
+            ) from None
 
     @staticmethod
     def predicted(name: str, existing: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict:

@@ -217,6 +217,7 @@ recreated:
 
 from typing import Any
 
+from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroError
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     BINDING_KINDS,
@@ -234,21 +235,16 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     read_bindings,
     upper,
 )
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
+    LBVSERVER_SERVICETYPES as SERVICETYPES,
+)
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
     ModuleManager,
     NitroModule,
     ParameterError,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._resource import ResourceSpec, apply, plan
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Plan, ResourceSpec, apply, plan
 
-# lbvserver service types (COLL map, nitro_api.md §2.1).
-SERVICETYPES = (
-    "ANY", "DHCPRA", "DIAMETER", "DNS", "DNS_TCP", "DOT", "DTLS", "FIX", "FTP", "HTTP", "HTTP_QUIC", "IPFIX",
-    "KAFKA_PRODUCER", "LOGSTREAM", "MONGO", "MONGO_TLS", "MQTT", "MQTT_TLS", "MSSQL", "MYSQL", "NNTP", "ORACLE",
-    "PROXY", "PUSH", "QUIC", "QUIC_BRIDGE", "RADIUS", "RDP", "RTSP", "SIP_SSL", "SIP_TCP", "SIP_UDP", "SMPP", "SSL",
-    "SSL_BRIDGE", "SSL_DIAMETER", "SSL_FIX", "SSL_PROXY", "SSL_PUSH", "SSL_TCP", "SYSLOGTCP", "SYSLOGUDP", "TCP",
-    "TFTP", "UDP", "USER_SSL_TCP", "USER_TCP",
-)  # fmt: skip
 LBMETHODS = [
     "ROUNDROBIN", "LEASTCONNECTION", "LEASTRESPONSETIME", "URLHASH", "DOMAINHASH", "DESTINATIONIPHASH",
     "SOURCEIPHASH", "SRCIPDESTIPHASH", "LEASTBANDWIDTH", "LEASTPACKETS", "TOKEN", "SRCIPSRCPORTHASH", "LRTM",
@@ -340,6 +336,11 @@ def mac_mode_error(merged: dict[str, Any]) -> str | None:
     )
 
 
+def members_of(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Bound members as the services/servicegroups options take them: name -> {weight, order}."""
+    return {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in binding_view(rows)}
+
+
 class VserverManager(ModuleManager):
     def validate(self) -> None:
         params = self.params
@@ -417,7 +418,7 @@ class VserverManager(ModuleManager):
             # Everything is bound again: the wanted members, plus the existing ones where not purged.
             wanted: dict[str, dict[str, dict[str, Any]]] = {}
             for kind in BINDING_KINDS:
-                old = {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in binding_view(bound[kind.option])}
+                old = members_of(bound[kind.option])
                 given = self.members[kind.option]
                 if given is None:
                     wanted[kind.option] = old
@@ -433,10 +434,11 @@ class VserverManager(ModuleManager):
         changed = todo.changed or bindings.changed
         if changed and not self.check_mode:
             if recreate:
-                client.delete("lbvserver", name)
-            apply(client, SPEC, todo)
-            if want["state"] != "absent":
-                apply_bindings(client, bindings)
+                self.recreate(have, bound, todo, bindings)
+            else:
+                apply(client, SPEC, todo)
+                if want["state"] != "absent":
+                    apply_bindings(client, bindings)
 
         before = SPEC.view(have)
         after = {} if want["state"] == "absent" else {**before, **todo.after.get(name, {})}
@@ -458,6 +460,55 @@ class VserverManager(ModuleManager):
             extra["lbvserver"] = shown
             extra["bindings"] = {option: list(rows.values()) for option, rows in final.items()}
         return self.result(changed, before=before, after=after, **extra)
+
+    def recreate(
+        self,
+        have: dict[str, Any],
+        bound: dict[str, dict[str, dict[str, Any]]],
+        todo: Plan,
+        bindings: BindingPlan,
+    ) -> None:
+        """Delete, re-add, bind; if the re-add fails, put back exactly what was removed (the vserver as it was
+        and its service and service group bindings with weight and order)."""
+        client = self.client
+        name = self.want["name"]
+        old = {kind.option: members_of(bound[kind.option]) for kind in BINDING_KINDS}
+        count = sum(len(members) for members in old.values())
+        client.delete("lbvserver", name)
+        try:
+            apply(client, SPEC, todo)
+        except NitroError as exc:
+            original: dict[str, Any] = {"name": name}
+            for key in CARRY_OVER:
+                if have.get(key) not in (None, ""):
+                    original[key] = have[key]
+            if SPEC.is_disabled(have):
+                original["state"] = "DISABLED"
+            try:
+                client.add("lbvserver", original)
+                apply_bindings(client, plan_bindings(name, old, {}, {}))
+            except NitroError as again:
+                raise again.restated(
+                    f"recreate of lbvserver {name!r} failed ({exc}) and putting the original back failed too "
+                    f"({again}). Removed and NOT restored: lbvserver {original}; bindings {old}",
+                    operation="recreate",
+                    name=name,
+                ) from None
+            raise exc.restated(
+                f"recreate failed, so nothing was changed in the end: the vserver was deleted and restored exactly "
+                f"as it was, with its {count} binding(s). The re-add failed with: {exc}",
+                operation="recreate",
+                name=name,
+            ) from None
+        try:
+            apply_bindings(client, bindings)
+        except NitroError as exc:
+            raise exc.restated(
+                f"lbvserver {name!r} was recreated with the new values, but binding its members failed: {exc}. "
+                f"Members to bind: {bindings.bind}",
+                operation="recreate",
+                name=name,
+            ) from None
 
     @staticmethod
     def predicted_bindings(name: str, bindings: BindingPlan) -> dict[str, dict[str, dict[str, Any]]]:

@@ -173,6 +173,7 @@ import ipaddress as ipaddr
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, pick
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
     ModuleManager,
     NitroModule,
@@ -232,6 +233,8 @@ class NsIpIcmpManager(ModuleManager):
                 ipaddr.ip_network(f"0.0.0.0/{netmask}" if "." in netmask else f"::/{netmask}")
             except ValueError:
                 raise ParameterError(f"netmask: {netmask!r} is not a valid netmask, e.g. 255.255.255.255") from None
+        for index, name in enumerate(params["expected_lbvservers"] or []):
+            check_name(f"expected_lbvservers[{index}]", name)
         self.want = {key: params[key] for key in MANAGED if params[key] is not None}
 
     def _args(self) -> dict[str, Any] | None:

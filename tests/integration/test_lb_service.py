@@ -205,11 +205,13 @@ def test_list_mode_defaults_and_bulk(sim: Any) -> None:
 
 def test_list_mode_failed_add_rolls_back(sim: Any) -> None:
     members = [{"name": f"rb-{i}", "ip": f"127.0.40.{i}"} for i in range(1, 6)]
-    sim.fault("bulk_fail", method="POST", path=CONFIG + "service", at_item=3, errorcode=273)
+    sim.fault("bulk_fail", method="POST", path=CONFIG + "service", at_item=3, errorcode=1097)
     result = run(sim, {"servicetype": "HTTP", "port": 80, "services": members})
     assert result["failed"] is True
-    assert result["nitro_error"]["errorcode"] == 273
+    assert result["changed"] is False  # NITRO rolled the add back: nothing was kept
+    assert result["nitro_error"]["errorcode"] == 1097
     assert "rolled back" in result["msg"]
+    assert result["applied"] == [] and result["not_applied"] == [m["name"] for m in members]
     assert sim.state()["service"] == {}
 
 

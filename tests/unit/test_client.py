@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient, NitroError, encode_name
+from ansible_collections.adcops.netscaler.plugins.module_utils._client import (
+    NitroClient,
+    NitroError,
+    encode_name,
+    redact,
+)
 from tests.unit.scripted_server import Answer, ScriptedServer, error, ok
 
 PASSWORD = "S3cr3t-Pa55/w#rd"
@@ -128,9 +135,20 @@ def test_dropped_connection_is_retried_for_put(server):
     assert puts[1].body == {"lbvserver": {"name": "a", "lbmethod": "ROUNDROBIN"}}
 
 
-def test_timeout_is_applied_and_retried(server):
-    server.script(server.login_answer(), Answer(delay=1.0, body={"errorcode": 0}), ok(lbvserver=[]))
-    with client_for(server, timeout=0.3) as client:
+def test_timeout_is_the_budget_of_the_whole_operation(server):
+    """A stall fails the call within nitro_timeout, retries included: they share one budget."""
+    server.script(server.login_answer(), Answer(delay=2.0, body={"errorcode": 0}), ok(lbvserver=[]))
+    started = time.monotonic()
+    with client_for(server, timeout=0.5) as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    assert time.monotonic() - started < 1.5
+    assert "no complete answer within nitro_timeout=0.5 s" in str(caught.value)
+    assert sum(1 for s in server.seen if s.method == "GET") == 1
+
+
+def test_disconnect_is_retried_within_the_budget(server):
+    server.script(server.login_answer(), Answer(disconnect=True), ok(lbvserver=[]))
+    with client_for(server, timeout=2) as client:
         assert client.get("lbvserver") == []
     assert sum(1 for s in server.seen if s.method == "GET") == 2
 
@@ -159,10 +177,12 @@ def test_add_is_retried_only_after_a_get_shows_it_did_not_land(server):
     ]
 
 
-def test_add_that_landed_is_not_sent_twice(server):
+def test_add_that_landed_is_not_sent_twice_and_succeeds(server):
+    """The answer was lost, the GET (after one 503) shows the object: the add is done, not failed."""
     server.script(server.login_answer(), Answer(disconnect=True), error(503, 0, "busy"), ok(lbvserver=[{"name": "w"}]))
-    with client_for(server) as client, pytest.raises(NitroError):
+    with client_for(server) as client:
         client.add("lbvserver", {"name": "w"})
+        assert client.changed
     assert sum(1 for s in server.seen if s.method == "POST" and s.path.endswith("/lbvserver")) == 1
 
 
@@ -219,16 +239,30 @@ def test_bad_login_is_reported_with_errorcode(server):
 
 
 def test_error_carries_operation_resource_status_code_and_message(server):
-    server.script(server.login_answer(), error(409, 273, "Resource already exists [name, web]"))
+    server.script(server.login_answer(), error(400, 1097, "Invalid argument value [lbmethod]"))
     with client_for(server) as client, pytest.raises(NitroError) as caught:
         client.add("lbvserver", {"name": "web"})
     err = caught.value
-    assert (err.operation, err.resource, err.name, err.status, err.errorcode) == ("add", "lbvserver", "web", 409, 273)
-    assert err.already_exists
+    assert (err.operation, err.resource, err.name, err.status, err.errorcode) == ("add", "lbvserver", "web", 400, 1097)
     text = str(err)
-    for part in ("add", "lbvserver", "'web'", "HTTP 409", "errorcode 273", "Resource already exists"):
+    for part in ("add", "lbvserver", "'web'", "HTTP 400", "errorcode 1097", "Invalid argument value"):
         assert part in text
-    assert err.to_dict()["errorcode"] == 273
+    assert err.to_dict()["errorcode"] == 1097
+
+
+def test_add_that_already_exists_is_converged_with_idempotent_yes(server):
+    """Another run created it between our read and our add: make it what we want instead of failing."""
+    server.script(
+        server.login_answer(),
+        error(409, 273, "Resource already exists [name, web]"),
+        Answer(200, {"errorcode": 0, "message": "Done", "severity": "NONE"}),
+    )
+    with client_for(server) as client:
+        client.add("lbvserver", {"name": "web", "lbmethod": "ROUNDROBIN"})
+    first, second = server.seen[1], server.seen[2]
+    assert (first.method, first.path) == ("POST", "/nitro/v1/config/lbvserver")
+    assert (second.method, second.path) == ("POST", "/nitro/v1/config/lbvserver?idempotent=yes")
+    assert second.body == first.body
 
 
 def test_bulk_add_sends_array_with_onerror_and_maps_207(server):
@@ -242,7 +276,7 @@ def test_bulk_add_sends_array_with_onerror_and_maps_207(server):
                 "severity": "ERROR",
                 "response": [
                     {"errorcode": 0, "message": "Done", "severity": "NONE"},
-                    {"errorcode": 273, "message": "Resource already exists", "severity": "ERROR"},
+                    {"errorcode": 1097, "message": "Invalid argument value [port]", "severity": "ERROR"},
                 ],
             },
         ),
@@ -254,12 +288,15 @@ def test_bulk_add_sends_array_with_onerror_and_maps_207(server):
     assert sent.headers["X-NITRO-ONERROR"] == "rollback"
     assert sent.body == {"service": objs}
     err = caught.value
-    assert (err.status, err.errorcode, err.operation) == (207, 273, "bulk add")
+    assert (err.status, err.errorcode, err.operation) == (207, 1097, "bulk add")
     failed = {item["name"]: item for item in err.items}
-    assert failed["s2"]["errorcode"] == 273
+    assert failed["s2"]["errorcode"] == 1097
     assert failed["s3"]["not_run"] is True
     assert "s1" not in failed
     assert "rolled back" in str(err)
+    assert "failed at item 1 's2'" in str(err)
+    assert (err.applied, err.not_applied) == ([], ["s1", "s2", "s3"])  # rollback kept nothing
+    assert not client.changed
 
 
 def test_bulk_remove_and_unbind_use_post_actions(server):
@@ -344,3 +381,43 @@ def test_bulk_add_is_not_repeated_on_a_nitro_error(server):
         client.add_bulk("service", [{"name": "s1"}, {"name": "s2"}])
     assert caught.value.errorcode == 1097
     assert sum(1 for s in server.seen if s.method == "POST" and s.path.endswith("/service")) == 1
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["tok-abc123\n", "pa ss/w#rd+%41", "quote'and\"double", "tab\there "],
+    ids=["trailing-newline", "url-special", "quotes", "tab-and-space"],
+)
+def test_redact_covers_every_spelling(secret):
+    """Raw, stripped, JSON- and Python-escaped (requests quotes a bad header with repr), URL-encoded once/twice."""
+    spellings = [
+        secret,
+        secret.strip(),
+        json.dumps(secret),
+        repr(secret),
+        quote(secret, safe=""),
+        quote(quote(secret, safe=""), safe=""),
+        quote_plus(secret),
+        quote(secret.strip(), safe=""),
+    ]
+    text = " | ".join(f"[{s}]" for s in spellings)
+    cleaned = redact(text, [secret])
+    for spelling in spellings:
+        assert spelling.strip("'\"") not in cleaned
+    assert "********" in cleaned
+
+
+def test_login_answered_without_a_session_fails_naming_the_url(server):
+    server.script(Answer(200, "<html>proxy</html>"))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    text = str(caught.value)
+    assert f"http://{server.nsip}/nitro/v1/config/login" in text and "HTTP 200" in text and "proxy" in text
+    assert not caught.value.not_found
+
+
+def test_404_without_a_nitro_errorcode_is_not_absent(server):
+    server.script(Answer(404, "<html>Not Found</html>"))
+    with client_for(server, password=None, auth_token="tok") as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver", "web")
+    assert caught.value.status == 404 and not caught.value.not_found
