@@ -21,7 +21,7 @@ export ANSIBLE_FORCE_COLOR := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration faults bench clean
+.PHONY: venv collection demo test test-deps lint ruff ansible-lint sanity pytest unit sim integration faults bench clean
 
 venv: $(VENV)/.installed
 
@@ -110,6 +110,20 @@ faults: collection
 
 bench: collection
 	$(BIN)/python -m pytest tests/bench -s $(PYTEST_ARGS)
+
+# Debian packages the tests use: iproute2 builds the dsr_backend network-namespace lab, and ifupdown,
+# netplan.io and systemd (systemd-networkd, systemd-sysctl) read back the files the role persists;
+# mono-mcs compiles the Windows module's C# utility. CI (.ci/run) installs them with one apt-get update;
+# elsewhere this needs root and apt-get, and without them those tests skip.
+TEST_DEBS := iproute2 procps util-linux ifupdown netplan.io systemd mono-mcs
+
+test-deps:
+	@if ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \
+		echo "test-deps: needs root and apt-get; without $(TEST_DEBS) the network-namespace tests skip"; \
+	elif dpkg-query -W -f='$${Status}\n' $(TEST_DEBS) 2>/dev/null | grep -vq '^install ok installed$$' \
+		|| [ "$$(dpkg-query -W -f='$${Status}\n' $(TEST_DEBS) 2>/dev/null | wc -l)" != "$(words $(TEST_DEBS))" ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEST_DEBS); \
+	else echo "test-deps: $(TEST_DEBS) installed"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
