@@ -55,6 +55,7 @@ CALLBACKS = REPO / "tests" / "helpers" / "callback_plugins"
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
+    require_lab()
     lab = Lab(tmp_path)
     try:
         yield lab
