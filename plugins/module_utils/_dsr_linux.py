@@ -468,10 +468,10 @@ class DsrLoopback:
         to_add = [vip for vip in vips if vip not in have]
         wrong_prefix = [have_ips[vip.split("/")[0]] for vip in to_add if vip.split("/")[0] in have_ips]
         recorded = [(vip, dev) for vip, dev in self.record.vips if dev == device]
-        added = list(dict.fromkeys([*[v for v, _ in recorded], *to_add]))
+        added = list(dict.fromkeys([*[pair[0] for pair in recorded], *to_add]))
 
-        previous = {key: self.record.previous.get(key, cur or 0) for key, (cur, _) in sysctls.items()}
-        applied = {key: wanted for key, (_, wanted) in sysctls.items()}
+        previous = {key: self.record.previous.get(key, pair[0] or 0) for key, pair in sysctls.items()}
+        applied = {key: pair[1] for key, pair in sysctls.items()}
         files: dict[str, str] = {}
         record_text = render_sysctl(device, applied, previous, added)
         if self.options.persist:
@@ -582,7 +582,7 @@ class DsrLoopback:
             for info in self.addresses.get(dev, []):
                 if info.get("local") == ip:
                     remove.append((f"{ip}/{info['prefixlen']}", dev))
-        devices = sorted({dev for _, dev in targets} | {device})
+        devices = sorted({pair[1] for pair in targets} | {device})
         for dev in devices:
             have = sorted(f"{a['local']}/{a['prefixlen']}" for a in self.addresses.get(dev, []))
             self.before["addresses"][dev] = have
@@ -607,7 +607,7 @@ class DsrLoopback:
             for dev in devices
             if dev != "lo"
             and self.links.get(dev, {}).get("linkinfo", {}).get("info_kind") == "dummy"
-            and any(d == dev for _, d in self.record.vips)
+            and any(pair[1] == dev for pair in self.record.vips)
             and not [a for a in self.after["addresses"].get(dev, []) if not a.startswith("fe80:")]
         ]
         if not self.check_mode:
@@ -626,7 +626,7 @@ class DsrLoopback:
             "changed": self.changed,
             "interface": device,
             "interface_reason": device_reason,
-            "removed_addresses": [vip for vip, _ in remove],
+            "removed_addresses": [pair[0] for pair in remove],
             "removed_links": delete_links,
             "restored_sysctls": restore,
             "removed_files": stale,
