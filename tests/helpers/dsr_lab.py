@@ -94,7 +94,9 @@ def run_role(node: Node, tmp: Path, check: bool = False, layers: str | Path = "s
     if check:
         cmd += " --check"
     env = ansible_env({"ANSIBLE_STDOUT_CALLBACK": "json_results", "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)})
-    proc = node.sandbox(f"cd {REPO} && exec {cmd}", layers=layers, env=env, check=False)
+    # the host's own netplan configuration (if any) is hidden, so stack detection sees only what the test sets up
+    hide = "mkdir -p /etc/netplan && mount -t tmpfs -o mode=0755 tmpfs /etc/netplan"
+    proc = node.sandbox(f"{hide}\ncd {REPO} && exec {cmd}", layers=layers, env=env, check=False)
     try:
         out = json.loads(proc.stdout[proc.stdout.index('{"tasks"') :])
     except ValueError as exc:
@@ -102,6 +104,16 @@ def run_role(node: Node, tmp: Path, check: bool = False, layers: str | Path = "s
     tasks = {task["task"]: {**task["result"], "status": task["status"]} for task in out["tasks"]}
     stats = out["stats"]["localhost"]
     return {"stats": stats, "module": tasks.get(ROLE_TASK, {}), "tasks": tasks, "rc": proc.returncode, "raw": proc}
+
+
+def host_network_daemons() -> list[str]:
+    """NetworkManager or systemd-networkd processes of this machine (they are outside the test's reach)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() in ("NetworkManager", "systemd-network"):
+                found.append(comm.read_text().strip())
+    return sorted(set(found))
 
 
 @contextlib.contextmanager
