@@ -214,7 +214,7 @@ def main() -> None:
         result = manager.run()
     except DsrError as exc:
         module.fail_json(msg=str(exc), changed=False)
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, ValueError) as exc:  # ValueError: an iproute2 without JSON output (ip -j)
         # something was applied already: say so, and what
         module.fail_json(msg=str(exc), changed=bool(host.changes), applied=host.changes)
     diff = result.pop("diff")

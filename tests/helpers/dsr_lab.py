@@ -85,8 +85,19 @@ def route_vip(director: Node, backend: Node) -> None:
 # -------------------------------------------------------------------------------------------- helpers
 
 
-def run_role(node: Node, tmp: Path, check: bool = False, layers: str | Path = "sandbox", **variables: Any) -> dict:
-    """ansible-playbook -c local with the role, inside the node; returns the JSON callback's output."""
+def run_role(
+    node: Node,
+    tmp: Path,
+    check: bool = False,
+    layers: str | Path = "sandbox",
+    hide_netplan: bool = True,
+    **variables: Any,
+) -> dict:
+    """ansible-playbook -c local with the role, inside the node; returns the JSON callback's output.
+
+    ``hide_netplan`` puts an empty tmpfs over /etc/netplan for the run, so stack detection does not see the
+    machine's own netplan configuration (if any); a run that writes netplan files must not hide it.
+    """
     playbook = tmp / "dsr_backend_play.yml"
     playbook.write_text(PLAYBOOK)
     extra = json.dumps({f"dsr_backend_{key}": value for key, value in variables.items()})
@@ -95,7 +106,7 @@ def run_role(node: Node, tmp: Path, check: bool = False, layers: str | Path = "s
         cmd += " --check"
     env = ansible_env({"ANSIBLE_STDOUT_CALLBACK": "json_results", "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)})
     # the host's own netplan configuration (if any) is hidden, so stack detection sees only what the test sets up
-    hide = "mkdir -p /etc/netplan && mount -t tmpfs -o mode=0755 tmpfs /etc/netplan"
+    hide = "mkdir -p /etc/netplan && mount -t tmpfs -o mode=0755 tmpfs /etc/netplan" if hide_netplan else ""
     proc = node.sandbox(f"{hide}\ncd {REPO} && exec {cmd}", layers=layers, env=env, check=False)
     try:
         out = json.loads(proc.stdout[proc.stdout.index('{"tasks"') :])

@@ -193,6 +193,19 @@ class Node:
         """The overlay upper layers: a path shared by several nodes, or a name private to this node."""
         return name if isinstance(name, Path) else self.lab.workdir / f"{self.role}-{name}"
 
+    def overlay_mounts(self, layers: str | Path = "sandbox") -> list[str]:
+        """The mount commands that overlay /etc and /run with upper layers under ``layers`` (created here)."""
+        base = self.layers(layers)
+        mounts = []
+        for top in ("etc", "run"):
+            for part in ("upper", "work"):
+                (base / top / part).mkdir(parents=True, exist_ok=True)
+            mounts.append(
+                f"mount -t overlay overlay -o lowerdir=/{top},upperdir={base}/{top}/upper,workdir={base}/{top}/work"
+                f" /{top}"
+            )
+        return mounts
+
     def sandbox(
         self,
         script: str,
@@ -207,16 +220,7 @@ class Node:
 
         Several calls with the same ``layers`` see each other's files, like successive boots of one host.
         """
-        base = self.layers(layers)
-        mounts = []
-        for top in ("etc", "run"):
-            for part in ("upper", "work"):
-                (base / top / part).mkdir(parents=True, exist_ok=True)
-            mounts.append(
-                f"mount -t overlay overlay -o lowerdir=/{top},upperdir={base}/{top}/upper,workdir={base}/{top}/work"
-                f" /{top}"
-            )
-        full = "set -e\n" + "\n".join(mounts) + "\nset +e\n" + script
+        full = "set -e\n" + "\n".join(self.overlay_mounts(layers)) + "\nset +e\n" + script
         proc = subprocess.run(
             ["ip", "netns", "exec", self.ns, "unshare", "--mount", "--propagation", "private", "sh", "-c", full],
             capture_output=True,

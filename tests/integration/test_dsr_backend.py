@@ -226,7 +226,9 @@ def persist_with(lab: Lab, tmp_path: Path, stack: str) -> tuple[Path, dict[str, 
     """Run the role with ``stack`` on a fresh backend; returns the overlay layers and the files written."""
     layers = tmp_path / f"layers-{stack}"
     backend = lab.add(f"backend-{stack}", 20)
-    out = run_role(backend, tmp_path, layers=layers, vips=[VIP4, VIP6], network_stack=stack, interface="lo")
+    out = run_role(
+        backend, tmp_path, layers=layers, hide_netplan=False, vips=[VIP4, VIP6], network_stack=stack, interface="lo"
+    )
     assert out["rc"] == 0, (stack, out["raw"].stdout)
     assert out["module"]["network_stack"] == stack
     assert out["module"]["network_stack_reason"] == f"network_stack={stack}"

@@ -128,16 +128,8 @@ class RouteFollower:
 
 def enter_script(node: Node, tmp: Path) -> Path:
     """An executable that runs Python inside ``node`` (namespace + private mount namespace with overlays)."""
-    base = node.layers()
-    mounts = []
-    for top in ("etc", "run"):
-        for part in ("upper", "work"):
-            (base / top / part).mkdir(parents=True, exist_ok=True)
-        mounts.append(
-            f"mount -t overlay overlay -o lowerdir=/{top},upperdir={base}/{top}/upper,workdir={base}/{top}/work /{top}"
-        )
     script = tmp / f"python-in-{node.role}"
-    inner = " && ".join([*mounts, 'exec "$0" "$@"'])
+    inner = " && ".join([*node.overlay_mounts(), 'exec "$0" "$@"'])
     script.write_text(
         "#!/bin/sh\n"
         f"exec ip netns exec {node.ns} unshare --mount --propagation private sh -c '{inner}' "
