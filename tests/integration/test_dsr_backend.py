@@ -63,6 +63,12 @@ def test_role_serves_the_vip_by_dsr_and_never_answers_arp(lab: Lab, tmp_path: Pa
     checked = run_role(backend, tmp_path, check=True, vips=vips, network_stack=stack)
     assert checked["rc"] == 0, checked["raw"].stdout
     assert checked["module"]["changed"] is True
+    diff = checked["module"]["diff"]  # --diff: addresses, sysctls and files, before and after
+    (planned,) = diff["after"]["addresses"].values()
+    assert {f"{VIP4}/32", f"{VIP6}/128", f"{OTHER_LO}/32"} <= set(planned)
+    assert diff["before"]["sysctls"]["net.ipv4.conf.all.arp_ignore"] == 0
+    assert diff["after"]["sysctls"]["net.ipv4.conf.all.arp_ignore"] == 1
+    assert diff["before"]["files"]["/etc/sysctl.d/90-adcops-dsr.conf"] is None
     assert backend.snapshot() == before
     assert backend.written_files() == {}
 
