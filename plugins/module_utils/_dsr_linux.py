@@ -356,7 +356,7 @@ class Plan:
     device: str
     device_exists: bool
     sysctls: dict[str, tuple[int | None, int]]
-    wrong_prefix: list[str]
+    to_delete: list[str]  # the same address with another prefix, or a VIP an earlier run added that is not listed
     to_add: list[str]
     files: dict[str, str]
     stale: list[str]
@@ -467,8 +467,10 @@ class DsrLoopback:
         have_ips = {a["local"]: f"{a['local']}/{a['prefixlen']}" for a in current}
         to_add = [vip for vip in vips if vip not in have]
         wrong_prefix = [have_ips[vip.split("/")[0]] for vip in to_add if vip.split("/")[0] in have_ips]
-        recorded = [(vip, dev) for vip, dev in self.record.vips if dev == device]
-        added = list(dict.fromkeys([*[pair[0] for pair in recorded], *to_add]))
+        recorded = [vip for vip, dev in self.record.vips if dev == device]
+        # VIPs an earlier run added that are no longer listed go away (the list is the whole set)
+        dropped = [vip for vip in recorded if vip not in vips and vip in have]
+        added = list(dict.fromkeys([*[vip for vip in recorded if vip in vips], *to_add]))
 
         previous = {key: self.record.previous.get(key, pair[0] or 0) for key, pair in sysctls.items()}
         applied = {key: pair[1] for key, pair in sysctls.items()}
@@ -490,7 +492,7 @@ class DsrLoopback:
                 raise DsrError(f"{path} exists and was not written by this module; move it away or pick another stack")
 
         self.before["addresses"][device] = sorted(have)
-        self.after["addresses"][device] = sorted((have - set(wrong_prefix)) | set(vips))
+        self.after["addresses"][device] = sorted((have - set(wrong_prefix) - set(dropped)) | set(vips))
         for key, (cur, wanted) in sysctls.items():
             self.before["sysctls"][key] = cur
             self.after["sysctls"][key] = wanted
@@ -502,7 +504,9 @@ class DsrLoopback:
             self.after["files"][path] = None
 
         if not self.check_mode:
-            self.apply_present(Plan(device, device_exists, sysctls, wrong_prefix, to_add, files, stale, stack))
+            self.apply_present(
+                Plan(device, device_exists, sysctls, [*wrong_prefix, *dropped], to_add, files, stale, stack)
+            )
         self.changed = self.before != self.after or (device == "lo" and not self.lo_up())
         checks = self.checks(device, sysctls)
         if not self.check_mode and not checks["ok"]:
@@ -514,6 +518,7 @@ class DsrLoopback:
             "network_stack": stack,
             "network_stack_reason": stack_reason,
             "vips": vips,
+            "removed_addresses": dropped,
             "files": sorted(files),
             "checks": checks,
             "diff": {"before": self.before, "after": self.after},
@@ -536,8 +541,8 @@ class DsrLoopback:
                 self.host.sysctl_set(key, wanted)
         if device != "lo" or not self.lo_up():
             self.host.ip("link", "set", "dev", device, "up")
-        for vip in plan.wrong_prefix:
-            self.host.ip("addr", "del", vip, "dev", device)
+        for vip in plan.to_delete:
+            self.host.ip("-6" if ":" in vip else "-4", "addr", "del", vip, "dev", device)
         for vip in plan.to_add:
             self.host.ip("-6" if ":" in vip else "-4", "addr", "add", vip, "dev", device)
         # 3. persistence, then tell a running stack to read it (no restart, no re-apply).

@@ -23,6 +23,7 @@ description:
     network stack that owns the host (systemd-networkd, NetworkManager keyfile, ifupdown C(interfaces.d), netplan),
     so the VIPs come back at boot and the stack does not remove them. It tells a running networkd or NetworkManager
     to reload its files (and runs C(netplan generate)), but never restarts or re-applies the network.
+  - O(vips) is the whole set: a VIP an earlier run added and that is no longer listed is removed.
   - O(state=absent) removes the VIPs it added (and the listed ones), the dummy device it created, its files, and
     puts back the sysctl values recorded before its first run when they still hold the values it set. Other
     addresses, also on C(lo), are never touched.
@@ -159,8 +160,10 @@ checks:
     vips: {"192.0.2.10": {"route": "local", "local": true, "host_prefix": true}}
     uplinks: {"eth0": {"arp_ignore": 1, "arp_ignore_ok": true, "arp_announce": 2, "arp_announce_ok": true}}
 removed_addresses:
-  description: Addresses removed by O(state=absent).
-  returned: state=absent
+  description:
+    - Addresses removed. With O(state=absent) the VIPs; with O(state=present) VIPs an earlier run added that are no
+      longer listed.
+  returned: always
   type: list
   elements: str
 removed_links:

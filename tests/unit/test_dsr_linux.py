@@ -184,3 +184,24 @@ def test_dummy_name_taken_by_another_device_fails() -> None:
     host = FakeHost({"lo": [], "eth0": [], "dsr0": []})
     with pytest.raises(dsr.DsrError, match="already exists and is not a dummy"):
         dsr.DsrLoopback(host, dsr.Options(vips=["192.0.2.10"]), check_mode=True).run()
+
+
+def test_a_vip_no_longer_listed_is_removed_and_leaves_the_record(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "90-adcops-dsr.conf"
+    applied = {"net.ipv4.conf.all.arp_ignore": 1}
+    record.write_text(dsr.render_sysctl("lo", applied, {"net.ipv4.conf.all.arp_ignore": 0}, ["192.0.2.99/32"]))
+    monkeypatch.setattr(dsr, "SYSCTL_FILE", str(record))
+    host = FakeHost(
+        {
+            "lo": [{"local": "127.0.0.1", "prefixlen": 8}, {"local": "192.0.2.99", "prefixlen": 32}],
+            "eth0": [{"local": "198.51.100.11", "prefixlen": 24}],
+        }
+    )
+    result = dsr.DsrLoopback(host, dsr.Options(vips=["192.0.2.10"], interface="lo"), check_mode=True).run()
+    assert result["removed_addresses"] == ["192.0.2.99/32"]
+    assert result["diff"]["after"]["addresses"]["lo"] == ["127.0.0.1/8", "192.0.2.10/32"]
+    new_record = dsr.Record.parse(result["diff"]["after"]["files"][str(record)])
+    assert new_record.vips == [("192.0.2.10/32", "lo")]
+    assert new_record.previous["net.ipv4.conf.all.arp_ignore"] == 0  # the value from before the first run
