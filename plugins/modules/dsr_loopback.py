@@ -23,7 +23,7 @@ description:
     network stack that owns the host (systemd-networkd, NetworkManager keyfile, ifupdown C(interfaces.d), netplan),
     so the VIPs come back at boot and the stack does not remove them. It tells a running networkd or NetworkManager
     to reload its files (and runs C(netplan generate)), but never restarts or re-applies the network.
-  - O(vips) is the whole set: a VIP an earlier run added and that is no longer listed is removed.
+  - O(vips) is the whole set, so a VIP an earlier run added and that is no longer listed is removed.
   - O(state=absent) removes the VIPs it added (and the listed ones), the dummy device it created, its files, and
     puts back the sysctl values recorded before its first run when they still hold the values it set. Other
     addresses, also on C(lo), are never touched.
