@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from .server import DEFAULT_ALLOW
+from .runtime import DEFAULT_ALLOW
 from .simulator import Simulator
 
 

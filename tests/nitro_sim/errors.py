@@ -100,3 +100,12 @@ def both_specified(detail: str) -> NitroError:
 def ns_error(code: int, detail: str | None = None) -> NitroError:
     """NetScaler-specific errors travel with HTTP 599 (nitro_api.md §1.6: 2164 seen as 599 in COLL #312)."""
     return NitroError(599, code, detail)
+
+
+class Response:
+    """One HTTP answer: status, JSON payload (None: empty body) and extra headers."""
+
+    def __init__(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.payload = payload
+        self.headers = headers or {}

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from .appliance import Appliance
 
+# The networks health probes and the data plane may contact unless told otherwise (--probe-allow).
+DEFAULT_ALLOW = ("127.0.0.0/8", "::1/128")
+
 
 class HealthHook(Protocol):
     def service_state(self, service_name: str) -> str: ...  # "UP" | "DOWN" | "OUT OF SERVICE" ...

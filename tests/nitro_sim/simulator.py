@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .appliance import Appliance
-from .server import DEFAULT_ALLOW, SimCore, SimHTTPServer
+from .runtime import DEFAULT_ALLOW
+from .server import SimCore, SimHTTPServer
 from .tls import make_self_signed, server_context
 
 

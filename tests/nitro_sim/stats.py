@@ -146,7 +146,7 @@ def handle_stat(appliance: Any, res: str, name: str | None, query: Mapping[str, 
         if res == "lbvserver":
             vservers = {v["name"]: v for v in appliance.iter_vservers()}
             if name is not None and name not in vservers:
-                appliance._get_obj("lbvserver", name)  # raises the appliance's own not-found error
+                appliance.get_obj("lbvserver", name)  # raises the appliance's own not-found error
             rows = []
             for vname in [name] if name is not None else list(vservers):
                 v = vservers[vname]
@@ -160,7 +160,7 @@ def handle_stat(appliance: Any, res: str, name: str | None, query: Mapping[str, 
         elif res == "service":
             services = {s["name"]: s for s in appliance.iter_services()}
             if name is not None and name not in services:
-                appliance._get_obj("service", name)
+                appliance.get_obj("service", name)
             rows = [
                 service_stat({**s, "ipaddress": s["ip"], "svrstate": health.service_state(sname)}, counters)
                 for sname, s in ([(name, services[name])] if name is not None else services.items())

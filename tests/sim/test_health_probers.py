@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from tests.helpers import backends
-from tests.nitro_sim import health
+from tests.nitro_sim.health import icmp
 from tests.nitro_sim.health import AllowList, MonitorSpec, run_probe
 
 ALLOW = AllowList()
@@ -143,13 +143,13 @@ def test_reverse_inverts(backend_factory):
 def test_ping_real_icmp_on_loopback(loopback_ip):
     r = run_probe(spec(type="PING"), loopback_ip(), 80, TIMEOUT, ALLOW)
     assert r.ok, r.message
-    if health._icmp_echo("127.0.0.1", TIMEOUT) is not None:
+    if icmp._icmp_echo("127.0.0.1", TIMEOUT) is not None:
         assert "ICMP echo reply" in r.message
 
 
 def test_ping_fallback_refused_counts_alive(monkeypatch, loopback_ip):
     # Simulates a host where neither a ping socket nor a raw socket may be opened.
-    monkeypatch.setattr(health, "_icmp_echo", lambda ip, timeout: None)
+    monkeypatch.setattr(icmp, "_icmp_echo", lambda ip, timeout: None)
     ip = loopback_ip()
     r = run_probe(spec(type="PING"), ip, free_port(ip), TIMEOUT, ALLOW)
     assert r.ok
