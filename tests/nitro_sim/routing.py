@@ -114,10 +114,9 @@ class Router:
         return Response(200, {**done(), res: rows})
 
     # -- writes -------------------------------------------------------------------------------------------------------
-    def _run(self, h: Any, query: dict[str, str], payload: Any, params: dict[str, Any], op: Any, *, ok_status: int,
-             rollbackable: bool, bulk_fault: Fault | None) -> Response:  # fmt: skip
-        return bulk.run(self.app, h, query, payload, params, op, ok_status=ok_status, rollbackable=rollbackable,
-                        bulk_fault=bulk_fault)  # fmt: skip
+    def _run(self, h: Any, query: dict[str, str], items: tuple[Any, dict[str, Any]], op: Any, **how: Any) -> Response:
+        payload, params = items
+        return bulk.run(self.app, h, query, payload, params, op=op, **how)
 
     def post(
         self, h: BaseHTTPRequestHandler, res: str, query: dict[str, str], body: Any, bulk_fault: Fault | None
@@ -129,13 +128,13 @@ class Router:
             if not action:
                 raise not_supported("add")
             body = body if body is not None else {res: {}}
-        payload, params = bulk.items(res, body)
+        items = bulk.items(res, body)
         if action is None:
             if res in app.bindings:
                 # Bindings are added with PUT (netscaler.adc, the Java SDK).
                 raise not_supported("add")
             idem = query.get("idempotent", "").lower() == "yes"
-            return self._run(h, query, payload, params, lambda it: app.add(res, it, idem), ok_status=201,
+            return self._run(h, query, items, lambda it: app.add(res, it, idem), ok_status=201,
                              rollbackable=True, bulk_fault=bulk_fault)  # fmt: skip
         if action == "rm":
             # Bulk delete (the Java SDK's delete_bulk_request): item = keys + delete args.
@@ -149,7 +148,7 @@ class Router:
                 args = {k: str(v) for k, v in item.items()}
                 app.delete(res, args.pop(key, None), args)
 
-            return self._run(h, query, payload, params, rm, ok_status=200, rollbackable=False, bulk_fault=bulk_fault)
+            return self._run(h, query, items, rm, ok_status=200, rollbackable=False, bulk_fault=bulk_fault)
         if action == "unbind":
             b = app.bindings.get(res)
             if b is None:
@@ -161,9 +160,9 @@ class Router:
                 args = dict(item)
                 app.unbind(res, args.pop(b.parent_key, None), args)
 
-            return self._run(h, query, payload, params, unbind, ok_status=200, rollbackable=False,
+            return self._run(h, query, items, unbind, ok_status=200, rollbackable=False,
                              bulk_fault=bulk_fault)  # fmt: skip
-        return self._run(h, query, payload, params, lambda it: app.action(res, action, it), ok_status=200,
+        return self._run(h, query, items, lambda it: app.action(res, action, it), ok_status=200,
                          rollbackable=False, bulk_fault=bulk_fault)  # fmt: skip
 
     def put(
@@ -177,12 +176,12 @@ class Router:
         bulk_fault: Fault | None,
     ) -> Response:
         app = self.app
-        payload, params = bulk.items(res, body)
+        items = bulk.items(res, body)
         if res in app.bindings:
-            return self._run(h, query, payload, params, lambda it: app.bind(res, it, name), ok_status=200,
+            return self._run(h, query, items, lambda it: app.bind(res, it, name), ok_status=200,
                              rollbackable=True, bulk_fault=bulk_fault)  # fmt: skip
         if res in app.resources:
-            return self._run(h, query, payload, params, lambda it: app.update(res, it, name), ok_status=200,
+            return self._run(h, query, items, lambda it: app.update(res, it, name), ok_status=200,
                              rollbackable=False, bulk_fault=bulk_fault)  # fmt: skip
         raise not_supported("set")
 

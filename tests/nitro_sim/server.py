@@ -30,9 +30,9 @@ from .appliance import Appliance
 from .errors import NitroError, Response
 from .faults import Fault, FaultRegistry
 from .health import default_factory
+from .resources import REGISTRY
 from .routing import Router, is_bulk
 from .runtime import SimClock
-from .resources import REGISTRY
 from .sessions import Auth, Sessions
 
 LOG_LIMIT = 20000

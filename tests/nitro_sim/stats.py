@@ -89,6 +89,17 @@ def lbvserver_stat(vserver: Mapping[str, Any], counters: TrafficCounters) -> dic
         "inactsvcs": str(len(states) - active),
         "tothits": str(c.hits),
         "hitsrate": 0,
+        **_traffic(c),
+        "curclntconnections": str(c.curclnt),
+        "cursrvrconnections": str(c.cursrvr),
+        "establishedconn": str(c.curclnt),
+        "vsvrsurgecount": "0",
+    }
+
+
+def _traffic(c: _Counter) -> dict[str, Any]:
+    """Request/response counters and rates, shared by the vserver and the service stat."""
+    return {
         "totalrequests": str(c.hits),
         "requestsrate": 0,
         "totalresponses": str(c.hits),
@@ -97,10 +108,6 @@ def lbvserver_stat(vserver: Mapping[str, Any], counters: TrafficCounters) -> dic
         "requestbytesrate": 0,
         "totalresponsebytes": str(c.responsebytes),
         "responsebytesrate": 0,
-        "curclntconnections": str(c.curclnt),
-        "cursrvrconnections": str(c.cursrvr),
-        "establishedconn": str(c.curclnt),
-        "vsvrsurgecount": "0",
     }
 
 
@@ -114,14 +121,7 @@ def service_stat(service: Mapping[str, Any], counters: TrafficCounters) -> dict[
         "primaryport": int(service.get("port") or 0),
         "state": service.get("svrstate", "DOWN"),
         "throughput": "0",
-        "totalrequests": str(c.hits),
-        "requestsrate": 0,
-        "totalresponses": str(c.hits),
-        "responsesrate": 0,
-        "totalrequestbytes": str(c.requestbytes),
-        "requestbytesrate": 0,
-        "totalresponsebytes": str(c.responsebytes),
-        "responsebytesrate": 0,
+        **_traffic(c),
         "curclntconnections": str(c.cursrvr),
         "cursrvrconnections": str(c.cursrvr),
         "svrestablishedconn": str(c.cursrvr),

@@ -7,8 +7,7 @@ import socket
 import pytest
 
 from tests.helpers import backends
-from tests.nitro_sim.health import icmp
-from tests.nitro_sim.health import AllowList, MonitorSpec, run_probe
+from tests.nitro_sim.health import AllowList, MonitorSpec, icmp, run_probe
 
 ALLOW = AllowList()
 TIMEOUT = 0.5

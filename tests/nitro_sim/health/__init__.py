@@ -43,9 +43,9 @@ from .engine import (
     TargetSource,
     default_factory,
 )
+from .icmp import probe_ping
 from .machine import HISTORY_LEN, BindingState
 from .probers import probe_http, probe_tcp, probe_tcp_ecv, respcode_matches, run_probe
-from .icmp import probe_ping
 from .scheduler import Scheduler
 from .sockets import AllowList
 from .spec import MonitorSpec, ProbeResult

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-import ssl
 import time
 from collections.abc import Sequence
 
 from .icmp import probe_ping
-from .sockets import AllowList, open_or_fail, recv_until
+from .sockets import AllowList, exchange, open_or_fail
 from .spec import MonitorSpec, ProbeResult
 
 
@@ -76,16 +75,12 @@ def probe_http(spec: MonitorSpec, ip: str, port: int, timeout: float) -> ProbeRe
     sock = open_or_fail(ip, port, deadline, spec.secure)
     if isinstance(sock, ProbeResult):
         return sock
-    try:
-        sock.sendall(_http_request_bytes(request_line, ip, spec.customheaders))
-        head_only = request_line.strip().upper().startswith("HEAD")
-        data = recv_until(sock, deadline, (lambda d: b"\r\n\r\n" in d) if head_only else _http_complete)
-    except TimeoutError:
-        return ProbeResult(False, "Failure - Time out during HTTP response stage")
-    except (OSError, ssl.SSLError) as exc:
-        return ProbeResult(False, f"Failure - {exc.__class__.__name__}: {exc}")
-    finally:
-        sock.close()
+    head_only = request_line.strip().upper().startswith("HEAD")
+    data = exchange(sock, _http_request_bytes(request_line, ip, spec.customheaders), deadline,
+                    (lambda d: b"\r\n\r\n" in d) if head_only else _http_complete,
+                    "Failure - Time out during HTTP response stage")  # fmt: skip
+    if isinstance(data, ProbeResult):
+        return data
     ms = (time.monotonic() - start) * 1000
     m = re.match(rb"HTTP/\d(?:\.\d)? (\d{3})", data)
     if not m:
@@ -108,19 +103,14 @@ def probe_tcp_ecv(spec: MonitorSpec, ip: str, port: int, timeout: float) -> Prob
     if isinstance(sock, ProbeResult):
         return sock
     expect = _decode_escapes(spec.recv or "").encode("latin-1")
-    try:
-        if spec.send:
-            sock.sendall(_decode_escapes(spec.send).encode("latin-1"))
-        if not expect:
-            return ProbeResult(True, "Success - TCP syn+ack received.", (time.monotonic() - start) * 1000)
-        data = recv_until(sock, deadline, lambda d: expect in d)
-    except TimeoutError:
-        return ProbeResult(False, "Failure - Time out waiting for the response.")
-    except (OSError, ssl.SSLError) as exc:
-        return ProbeResult(False, f"Failure - {exc.__class__.__name__}: {exc}")
-    finally:
-        sock.close()
+    request = _decode_escapes(spec.send or "").encode("latin-1")
+    data = exchange(sock, request, deadline, (lambda d: expect in d) if expect else None,
+                    "Failure - Time out waiting for the response.")  # fmt: skip
+    if isinstance(data, ProbeResult):
+        return data
     ms = (time.monotonic() - start) * 1000
+    if not expect:
+        return ProbeResult(True, "Success - TCP syn+ack received.", ms)
     if expect in data:
         return ProbeResult(True, "Success - Pattern found in response.", ms)
     return ProbeResult(False, "Failure - Pattern not found in response.", ms)

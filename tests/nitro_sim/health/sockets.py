@@ -8,6 +8,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..runtime import DEFAULT_ALLOW
 from .spec import ProbeResult
@@ -68,3 +69,20 @@ def open_or_fail(ip: str, port: int, deadline: float, secure: bool) -> socket.so
         return ProbeResult(False, "Failure - Time out during TCP connection establishment stage")
     except (OSError, ssl.SSLError) as exc:
         return ProbeResult(False, f"Failure - {exc.__class__.__name__}: {exc}")
+
+
+def exchange(
+    sock: socket.socket, request: bytes, deadline: float, done: Any, timeout_message: str
+) -> bytes | ProbeResult:
+    """Send ``request`` (when not empty) and read until ``done(data)`` (None: read nothing), then close the
+    socket; a failure answers the failed ProbeResult."""
+    try:
+        if request:
+            sock.sendall(request)
+        return recv_until(sock, deadline, done) if done is not None else b""
+    except TimeoutError:
+        return ProbeResult(False, timeout_message)
+    except (OSError, ssl.SSLError) as exc:
+        return ProbeResult(False, f"Failure - {exc.__class__.__name__}: {exc}")
+    finally:
+        sock.close()

@@ -32,10 +32,40 @@ def not_supported(op: str) -> NitroError:
     return NitroError(400, 1074, f"{op} command not present for this resource")
 
 
-class Resource:
-    """One NITRO configuration resource; subclass it in a file of its own (see the module docstring)."""
+class Part:
+    """What resources and bindings share: registration by subclassing, the appliance, storage reset, and the
+    notifications about other objects (defaults: nothing to do)."""
 
     name: ClassVar[str] = ""  # the NITRO resource name (URL segment)
+    registry: ClassVar[dict[str, Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("name"):
+            cls.registry[cls.name] = cls
+
+    def __init__(self, app: Appliance) -> None:
+        self.app = app
+        self.reset()
+
+    def reset(self) -> None:
+        """Factory state of this part's storage."""
+
+    def on_delete(self, res: str, name: str) -> None:
+        """Another object was deleted: drop what refers to it."""
+
+    def on_rename(self, res: str, old: str, new: str) -> None:
+        """Another object was renamed: follow it."""
+
+    def references(self, res: str, name: str) -> bool:
+        """Does this part still use that object (an in-use object cannot be deleted)?"""
+        return False
+
+
+class Resource(Part):
+    """One NITRO configuration resource; subclass it in a file of its own (see the module docstring)."""
+
+    registry = REGISTRY
     key: ClassVar[str | None] = None  # the naming attribute; None for a singleton
     attrs: ClassVar[dict[str, Attr]] = {}
     singleton: ClassVar[bool] = False
@@ -44,15 +74,6 @@ class Resource:
     missing_label: ClassVar[str] = "name"
     check_names: ClassVar[bool] = False  # apply the object-name charset (check_name) to the key
     graceful_disable: ClassVar[bool] = False  # `disable` accepts graceful/delay
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__dict__.get("name"):
-            REGISTRY[cls.name] = cls
-
-    def __init__(self, app: Appliance) -> None:
-        self.app = app
-        self.reset()
 
     # -- storage ----------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -88,20 +109,7 @@ class Resource:
 
         Unknown or read-only attribute: 400/278; add-only (immutable) attribute on update: 400/1090 (the CLI
         `set` command has no such argument); see README "deliberate choices"."""
-        if not isinstance(body, dict):
-            raise E.invalid_arg(f"{self.name}")
-        out: dict[str, Any] = {}
-        for key, value in body.items():
-            attr = self.attrs.get(key)
-            if attr is None or attr.readonly:
-                raise E.invalid_arg(key)
-            if value is None:
-                continue
-            if mode == "update" and attr.add_only and key != self.key:
-                raise E.no_such_arg(key)
-            if mode == "add" and attr.update_only:
-                raise E.invalid_arg(key)
-            out[key] = attr.coerce(value)
+        out = coerce_body(self.name, self.attrs, body, mode, self.key)
         if mode == "add":
             for attr in self.attrs.values():
                 if attr.required and attr.name not in out:
@@ -167,16 +175,6 @@ class Resource:
 
     def set_state(self, obj: dict[str, Any], name: str, state: str) -> None:
         obj["state"] = state
-
-    def on_delete(self, res: str, name: str) -> None:
-        """Another object was deleted: drop what refers to it."""
-
-    def on_rename(self, res: str, old: str, new: str) -> None:
-        """Another object was renamed: follow it."""
-
-    def references(self, res: str, name: str) -> bool:
-        """Does this resource still use that object (an in-use object cannot be deleted)?"""
-        return False
 
     # -- operations ---------------------------------------------------------------------------------------------
     def add(self, body: Any, idempotent: bool = False) -> int:
@@ -336,7 +334,7 @@ class Resource:
         self.set_state(obj, str(name), "ENABLED" if verb == "enable" else "DISABLED")
 
 
-class Binding:
+class Binding(Part):
     """A NITRO binding resource (``<parent>_<member>_binding``), declared in the file of the resource whose
     storage it uses.
 
@@ -344,22 +342,13 @@ class Binding:
     where ``member_attr`` names the member in requests and ``member_res`` is its resource (both sides must exist;
     a duplicate is 409/273, unbinding a missing link 599/1303). Override bind/unbind/rows for anything else."""
 
-    name: ClassVar[str] = ""
+    registry = BINDING_REGISTRY
     parent: ClassVar[str] = ""  # parent resource
     parent_key: ClassVar[str] = ""  # the parent's naming attribute in requests and rows
     attrs: ClassVar[dict[str, Attr]] = {}
     member_attr: ClassVar[str] = ""
     member_res: ClassVar[str] = ""
     stored: ClassVar[tuple[str, ...]] = ()  # attributes kept with a link (default: every writable non-key one)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__dict__.get("name"):
-            BINDING_REGISTRY[cls.name] = cls
-
-    def __init__(self, app: Appliance) -> None:
-        self.app = app
-        self.reset()
 
     # -- storage ----------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -391,16 +380,7 @@ class Binding:
 
     # -- validation ---------------------------------------------------------------------------------------------
     def validate(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise E.invalid_arg(self.name)
-        out: dict[str, Any] = {}
-        for key, value in body.items():
-            attr = self.attrs.get(key)
-            if attr is None or attr.readonly:
-                raise E.invalid_arg(key)
-            if value is None:
-                continue
-            out[key] = attr.coerce(value)
+        out = coerce_body(self.name, self.attrs, body, "bind")
         if self.parent_key not in out:
             raise E.required_missing(self.parent_key)
         return out
@@ -445,6 +425,26 @@ class Binding:
             row.update({k: render_value(None, v) for k, v in {**defaults(self.attrs, attrs), **attrs}.items()})
             out.append(row)
         return out
+
+
+def coerce_body(res: str, attrs: dict[str, Attr], body: Any, mode: str, key: str | None = None) -> dict[str, Any]:
+    """Canonical values of a request body: unknown or read-only attribute 400/278; on update an add-only one
+    400/1090 (except the key), on add an update-only one 400/278; None values are left out."""
+    if not isinstance(body, dict):
+        raise E.invalid_arg(res)
+    out: dict[str, Any] = {}
+    for name, value in body.items():
+        attr = attrs.get(name)
+        if attr is None or attr.readonly:
+            raise E.invalid_arg(name)
+        if value is None:
+            continue
+        if mode == "update" and attr.add_only and name != key:
+            raise E.no_such_arg(name)
+        if mode == "add" and attr.update_only:
+            raise E.invalid_arg(name)
+        out[name] = attr.coerce(value)
+    return out
 
 
 def _safe_coerce(attr: Attr, value: Any) -> Any:

@@ -20,7 +20,7 @@ NSFEATURES = (
 class Nsfeature(FlagSet):
     name = "nsfeature"
     field = "feature"
-    flags = {f: () for f in NSFEATURES}
+    flags = dict.fromkeys(NSFEATURES, ())
     default_on = ("LB",)
 
     def read(self) -> dict[str, Any]:
