@@ -10,7 +10,7 @@ vservers through the appliance accessors and:
   every connection silently, so the client sees no data and times out (the appliance drops the SYN; on
   loopback the kernel completes the handshake, so the "drop" is seen as a silent connection);
 - DOWN vserver with ``downstaterst ENABLED``: closes the listener, so a connect gets ECONNREFUSED (RST)
-  (nitro_api.md §2.11, inferred semantics).
+  (NetScaler docs "Configuring ICMP responses for VIPs"; inferred semantics).
 
 Only VIPs in the probe allow-list are bound (127.0.0.0/8 by default); wildcard VIPs and port `*` are skipped.
 Hits and connection counters feed the stat endpoints (stats.TrafficCounters).

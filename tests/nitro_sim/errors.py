@@ -1,13 +1,14 @@
 """NITRO error envelope and the error codes the simulator answers with.
 
-Texts come from ERRLIST (nitro_api.md §1.7); HTTP pairings from real traces (nitro_api.md §1.6).
+Texts come from the NetScaler NITRO error list (ERRLIST); HTTP pairings from traces published in netscaler.adc
+and terraform-provider-citrixadc issues (inferred, not verified on an appliance).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# HTTP reason phrases NITRO uses for its non-standard statuses (GO-SDK status strings, nitro_api.md §1.6).
+# HTTP reason phrases NITRO uses for its non-standard statuses (the Go SDK's status strings).
 REASONS: dict[int, str] = {
     207: "Multi Status",
     209: "X-NITRO-WARNING",
@@ -98,7 +99,7 @@ def both_specified(detail: str) -> NitroError:
 
 
 def ns_error(code: int, detail: str | None = None) -> NitroError:
-    """NetScaler-specific errors travel with HTTP 599 (nitro_api.md §1.6: 2164 seen as 599 in COLL #312)."""
+    """NetScaler-specific errors travel with HTTP 599 (2164 seen as 599 in netscaler.adc #312)."""
     return NitroError(599, code, detail)
 
 

@@ -124,7 +124,7 @@ class SimHandle:
 
     @staticmethod
     def quote_name(name: str) -> str:
-        """Double URL encoding as the official clients do (nitro_api.md §1.8)."""
+        """Double URL encoding as the official clients do (netscaler.adc quotes names twice)."""
         return quote(quote(name, safe=""), safe="")
 
 

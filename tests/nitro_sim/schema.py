@@ -37,7 +37,7 @@ class Attr:
         kind = self.kind
         if kind in ("int", "port"):
             if kind == "port" and isinstance(value, str) and value.strip() == "*":
-                # "* in CLI is represented as 65535 in NITRO API" (nitro_api.md §1.9, DOC-REF)
+                # "* in CLI is represented as 65535 in NITRO API" (NITRO API reference)
                 return 65535
             number = _to_int(value)
             if number is None:
@@ -48,7 +48,7 @@ class Attr:
                 raise invalid_value(f"{self.name}, {_show(value)}")
             return number
         if kind == "enum":
-            # Enum values are case-insensitive to NITRO (nitro_api.md §1.9); booleans are not strings (COLL #281).
+            # Enum values are case-insensitive to NITRO; booleans are not strings (netscaler.adc #281).
             if not isinstance(value, str):
                 raise invalid_value(f"{self.name}, {_show(value)}")
             index = _ENUM_INDEX.get(self.values)
@@ -115,7 +115,7 @@ def enum(name: str, values: tuple[str, ...], **kw: Any) -> Attr:
 
 
 def render_value(attr: Attr | None, value: Any) -> Any:
-    """Numbers as strings (nitro_api.md §1.9); lists and booleans stay JSON types."""
+    """Numbers as strings (as the appliance answers them); lists and booleans stay JSON types."""
     if isinstance(value, bool | list):
         return value
     if isinstance(value, int):
@@ -124,7 +124,7 @@ def render_value(attr: Attr | None, value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Enumerations (COLL nitro_resource_map.py via nitro_api.md §2)
+# Enumerations shared by several resources (netscaler.adc's nitro_resource_map.py)
 
 EN_DIS = ("ENABLED", "DISABLED")
 YES_NO = ("YES", "NO")
@@ -163,7 +163,7 @@ NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 def check_name(attr: str, value: Any) -> str:
     """Name charset for lbvserver/service & co.: alnum plus `_ # . space : @ = -`, starting with alnum or `_`
-    (nitro_api.md §1.8, CLI-REF "add lb vserver"); at most 127 characters."""
+    (CLI reference "add lb vserver"); at most 127 characters."""
     if not isinstance(value, str) or not value or len(value) > 127:
         raise invalid_value(f"{attr}, {_show(value)}")
     if not (value[0].isalnum() or value[0] == "_") or not set(value) <= NAME_CHARS:

@@ -210,7 +210,7 @@ class SimCore:
         ctype = (h.headers.get("Content-Type") or "").lower()
         text = raw.decode("utf-8", errors="replace")
         if "x-www-form-urlencoded" in ctype:
-            # Old form style: the JSON travels in an `object=` field (nitro_api.md §1.1).
+            # Old form style: the JSON travels in an `object=` field (NITRO API reference).
             form = parse_qs(text, keep_blank_values=True)
             if "object" not in form:
                 raise E.invalid_arg("object")

@@ -2,7 +2,7 @@
 
 Field names follow the NITRO statistics reference (DOC-REF statistics/lb/lbvserver and statistics/basic/service;
 GO-SDK stats structs): `state`, `tothits`, `totalrequests`, `curclntconnections`, ... Counters are rendered as
-strings like config numbers (nitro_api.md §1.9); rates are numbers.
+strings like config numbers (NITRO API reference); rates are numbers.
 
 Hit and connection counters only move when traffic flows through the simulator's optional data plane
 (dataplane.py); without it they stay 0. `TrafficCounters` is the thread-safe store both sides share.
@@ -136,7 +136,7 @@ def service_stat(service: Mapping[str, Any], counters: TrafficCounters) -> dict[
 def handle_stat(appliance: Any, res: str, name: str | None, query: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
     """`GET /nitro/v1/stat/<res>[/<name>]` (picked up by server.SimCore as its stat handler).
 
-    A missing name answers like the config GET (404 + 258, 344 for a service: nitro_api.md §1.6).
+    A missing name answers like the config GET (404 + 258, 344 for a service).
     """
     from . import errors as E
 

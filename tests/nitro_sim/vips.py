@@ -3,18 +3,19 @@
 `vip_answer` is a pure function of the VIP's nsip entry, the vservers on that IP (with their current
 state) and `nstcpparam.downstaterst`; `GET /sim/v1/vips/<ip>` serves its result (see `vip_payload`).
 
-Rules (nitro_api.md §2.11, from DOC-ICMP, CLI-REF `add ns ip -icmpResponse`, `add lb vserver -icmpVsrResponse`):
+Rules (NetScaler docs "Configuring ICMP responses for VIPs", CLI reference `add ns ip -icmpResponse`,
+`add lb vserver -icmpVsrResponse`; inferred, not verified on an appliance):
 - `nsip.icmp DISABLED`: never answers (per-IP master switch); a disabled VIP (`state DISABLED`) does not
-  answer either (nitro_api.md §2.7);
+  answer either;
 - `icmpresponse NONE` (default, DOC-ICMP): always answers;
 - `ONE_VSERVER`: answers if at least one vserver on the IP is UP;
 - `ALL_VSERVERS`: answers only if every vserver on the IP is UP (an IP without vservers: vacuously yes);
 - `VSVR_CNTRLD`: each vserver's `icmpvsrresponse` decides: all PASSIVE -> always; otherwise answers if at
   least one ACTIVE vserver is UP (PASSIVE ones do not count). `icmpvsrresponse` is ignored under the other
   values (the reference's inference, to be verified on an appliance).
-- ARP (`arp`, `arpresponse`) follows the same rules without VSVR_CNTRLD (nitro_api.md §2.11).
+- ARP (`arp`, `arpresponse`) follows the same rules without VSVR_CNTRLD.
 - TCP to a DOWN vserver: dropped silently (client times out) unless `nstcpparam.downstaterst` is ENABLED,
-  then reset (client sees ECONNREFUSED). The reference marks this as inferred, not verified (§2.11).
+  then reset (client sees ECONNREFUSED). Inferred, not verified on an appliance.
 """
 
 from __future__ import annotations

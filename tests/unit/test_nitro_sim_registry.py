@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,38 @@ def test_a_binding_without_hooks_links_two_objects(wsim):
     unbind = {"args": "servername:srv2"}
     assert code(wsim.nitro("DELETE", "unittestwidget_server_binding/w1", params=unbind)) == (200, 0)
     assert code(wsim.nitro("DELETE", "unittestwidget_server_binding/w1", params=unbind)) == (599, 1303)
+
+
+def test_the_readme_example_resource_works():
+    """The "Add a resource" example of tests/nitro_sim/README.md, run as the file it tells you to save."""
+    readme = (Path(resources.__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    code_block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    module = types.ModuleType("tests.nitro_sim.resources.lbgroup")
+    module.__package__ = "tests.nitro_sim.resources"
+    before = (set(REGISTRY), set(BINDING_REGISTRY))
+    exec(compile(code_block, "README.md", "exec"), module.__dict__)
+    added = (set(REGISTRY) - before[0], set(BINDING_REGISTRY) - before[1])
+    try:
+        assert added == ({"lbgroup"}, {"lbgroup_lbvserver_binding"})
+        simulator = Simulator(health_factory=StaticHealth).start()
+    finally:
+        for name in added[0]:
+            REGISTRY.pop(name)
+        for name in added[1]:
+            BINDING_REGISTRY.pop(name)
+    try:
+        h = SimHandle(simulator.url, simulator=simulator)
+        group = {"lbgroup": {"name": "g1", "persistencetype": "cookieinsert", "cookiename": "c"}}
+        assert code(h.nitro("POST", "lbgroup", group)) == (201, 0)
+        assert code(h.nitro("POST", "lbgroup", {"lbgroup": {"name": "g2", "cookiename": "c"}})) == (400, 1093)
+        h.nitro("POST", "lbvserver", {"lbvserver": {"name": "v1", "servicetype": "HTTP"}})
+        link = {"lbgroup_lbvserver_binding": {"name": "g1", "vservername": "v1"}}
+        assert code(h.nitro("PUT", "lbgroup_lbvserver_binding", link)) == (200, 0)
+        assert h.nitro("GET", "lbgroup_binding/g1")[1]["lbgroup_binding"] == [
+            {"name": "g1", "lbgroup_lbvserver_binding": [{"name": "g1", "vservername": "v1"}]}
+        ]
+        assert h.nitro("GET", "lbgroup/g1")[1]["lbgroup"] == [
+            {"name": "g1", "persistencetype": "COOKIEINSERT", "timeout": "2", "cookiename": "c"}
+        ]
+    finally:
+        simulator.stop()

@@ -15,7 +15,7 @@ from .spec import MonitorSpec, ProbeResult
 
 
 def respcode_matches(code: int, respcodes: Sequence[str]) -> bool:
-    """`respcode` entries are single codes ("200") or ranges ("200-299") (nitro_api.md §2.5)."""
+    """`respcode` entries are single codes ("200") or ranges ("200-299") (CLI reference "add lb monitor", respCode)."""
     for raw in respcodes:
         entry = str(raw).strip()
         if "-" in entry:
