@@ -86,10 +86,11 @@ class Appliance:
     # ------------------------------------------------------------------------------------------------------------
     # registry lookups
 
-    def resource(self, res: str) -> Resource:
+    def resource(self, res: str) -> Any:
+        """The concrete resource (Any: callers use that resource's own helpers)."""
         return self.resources[res]
 
-    def binding(self, name: str) -> Binding:
+    def binding(self, name: str) -> Any:
         return self.bindings[name]
 
     def get_obj(self, res: str, name: str) -> dict[str, Any]:
@@ -157,7 +158,8 @@ class Appliance:
             self._reset_unlocked()
             data = copy.deepcopy(data)
             for name, objects in data.get("objects", {}).items():
-                self.objects[name].update(objects)
+                if name in self.objects:  # a resource this simulator no longer has is dropped
+                    self.objects[name].update(objects)
             for name, part in data.get("resources", {}).items():
                 if name in self.resources:
                     self.resources[name].load(part)
@@ -218,13 +220,6 @@ class Appliance:
             if r is None:
                 raise E.not_found(f"resource, {res}")
             return r.read() if r.singleton else r.get(name, args)
-
-    def render(self, res: str, obj: dict[str, Any]) -> dict[str, Any]:
-        return self.resources[res].render(obj)
-
-    def count(self, res: str) -> int:
-        with self.lock:
-            return len(self.objects[res])
 
     # ------------------------------------------------------------------------------------------------------------
     # bindings
@@ -291,39 +286,39 @@ class Appliance:
 
     def service_disabled(self, name: str) -> bool:
         with self.lock:
-            return self.resources["service"].disabled(name)  # type: ignore[attr-defined, no-any-return]
+            return self.resource("service").disabled(name)
 
     def member_disabled(self, servicegroup: str, member_key: Any) -> bool:
         with self.lock:
-            return self.resources["servicegroup"].member_disabled(servicegroup, member_key)  # type: ignore[attr-defined, no-any-return]
+            return self.resource("servicegroup").member_disabled(servicegroup, member_key)
 
     def service_monitors(self, name: str) -> list[dict[str, Any]]:
         with self.lock:
-            return self.bindings["service_lbmonitor_binding"].monitors(name)  # type: ignore[attr-defined, no-any-return]
+            return self.binding("service_lbmonitor_binding").monitors(name)
 
     def iter_services(self) -> list[dict[str, Any]]:
         with self.lock:
-            return self.resources["service"].iter_services()  # type: ignore[attr-defined, no-any-return]
+            return self.resource("service").iter_services()
 
     def monitor(self, name: str) -> dict[str, Any] | None:
         with self.lock:
-            return self.resources["lbmonitor"].view(name)  # type: ignore[attr-defined, no-any-return]
+            return self.resource("lbmonitor").view(name)
 
     def iter_servicegroups(self) -> list[dict[str, Any]]:
         with self.lock:
-            return self.resources["servicegroup"].iter_servicegroups()  # type: ignore[attr-defined, no-any-return]
+            return self.resource("servicegroup").iter_servicegroups()
 
     def iter_servicegroup_members(self, servicegroup: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return self.resources["servicegroup"].iter_members(servicegroup)  # type: ignore[attr-defined, no-any-return]
+            return self.resource("servicegroup").iter_members(servicegroup)
 
     def iter_vservers(self) -> list[dict[str, Any]]:
         with self.lock:
-            return self.resources["lbvserver"].iter_vservers()  # type: ignore[attr-defined, no-any-return]
+            return self.resource("lbvserver").iter_vservers()
 
     def vserver_state(self, name: str) -> dict[str, Any]:
         with self.lock:
-            return self.resources["lbvserver"].state_of(name)  # type: ignore[attr-defined, no-any-return]
+            return self.resource("lbvserver").state_of(name)
 
     def iter_nsips(self) -> list[dict[str, Any]]:
         with self.lock:

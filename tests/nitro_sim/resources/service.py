@@ -77,10 +77,10 @@ class Service(Resource):
         if "usip" not in vals:
             # No default: a service created without usip inherits the global USIP mode (CLI reference "add
             # service", usip).
-            vals["usip"] = self.app.resource("nsmode").usip()  # type: ignore[attr-defined]
+            vals["usip"] = self.app.resource("nsmode").usip()
         ip = vals.pop("ip", None)
         if ip is not None:
-            vals["servername"] = servers.server_for_ip(ip, vals.get("td", 0))  # type: ignore[attr-defined]
+            vals["servername"] = servers.server_for_ip(ip, vals.get("td", 0))
 
     def as_added(self, obj: dict[str, Any]) -> dict[str, Any]:
         # A service stores its server, not the `ip` it was added with.
@@ -133,7 +133,7 @@ class Service(Resource):
                     "td": svc.get("td", 0),
                     "disabled": self.disabled(name),
                     "healthmonitor": svc.get("healthmonitor", "YES") == "YES",
-                    "monitors": monitors.monitors(name),  # type: ignore[attr-defined]
+                    "monitors": monitors.monitors(name),
                 }
             )
         return out

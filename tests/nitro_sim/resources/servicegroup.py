@@ -52,11 +52,11 @@ class Servicegroup(Resource):
 
     @property
     def members(self) -> Members:
-        return self.app.binding("servicegroup_servicegroupmember_binding")  # type: ignore[return-value]
+        return self.app.binding("servicegroup_servicegroupmember_binding")
 
     def prepare(self, vals: dict[str, Any]) -> None:
         if "usip" not in vals:
-            vals["usip"] = self.app.resource("nsmode").usip()  # type: ignore[attr-defined]
+            vals["usip"] = self.app.resource("nsmode").usip()
 
     def enable_disable(self, verb: str, body: dict[str, Any]) -> None:
         extra = [k for k in body if k != self.key]
@@ -94,7 +94,7 @@ class Servicegroup(Resource):
         return "DISABLED" in (group.get("state"), member.get("state"), server.get("state"))
 
     def _monitors(self, group: str) -> list[dict[str, Any]]:
-        return self.app.binding("servicegroup_lbmonitor_binding").monitors(group)  # type: ignore[attr-defined, no-any-return]
+        return self.app.binding("servicegroup_lbmonitor_binding").monitors(group)
 
     def iter_servicegroups(self) -> list[dict[str, Any]]:
         return [
@@ -178,12 +178,12 @@ class Members(Binding):
             server = vals["servername"]
             servers.get_obj(server)
         else:
-            server = servers.find_by_ip(vals["ip"], grp.get("td", 0)) or vals["ip"]  # type: ignore[attr-defined]
+            server = servers.find_by_ip(vals["ip"], grp.get("td", 0)) or vals["ip"]
         members = self.links.setdefault(group, {})
         if (server, port) in members:
             raise E.exists(f"{server}, {port}")
         if "servername" not in vals:
-            server = servers.server_for_ip(vals["ip"], grp.get("td", 0))  # type: ignore[attr-defined]
+            server = servers.server_for_ip(vals["ip"], grp.get("td", 0))
         skip = ("servicegroupname", "ip", "servername", "port")
         members[(server, port)] = {k: v for k, v in vals.items() if k not in skip}
 
