@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         "--probe-allow",
         action="append",
         metavar="CIDR",
-        help="networks health probes may contact (repeatable; default 127.0.0.0/8 and ::1)",
+        help=f"networks health probes may contact (repeatable; default {' and '.join(DEFAULT_ALLOW)})",
     )
     args = parser.parse_args(argv)
     sim = Simulator(

@@ -4,7 +4,7 @@ The Appliance owns ``self.health``, any object implementing :class:`HealthHook`.
 ``svrstate`` (service), ``curstate`` (bindings/members) and the lbvserver state fields from it.
 ``StaticHealth`` is the trivial default: a disabled service/member (or one whose server is disabled) is
 "OUT OF SERVICE", everything else is "UP". The simulator accepts ``health_factory(appliance) -> hook`` to
-switch to real probing (tests/nitro_sim/health.py).
+switch to real probing (tests/nitro_sim/health/).
 
 Optional extras a hook may provide (looked up with getattr):
 - ``member_monitor_info(servicegroup, member_key, monitor_name) -> dict``
@@ -103,7 +103,7 @@ class SimClock:
             self._offset += seconds
 
     def _now_unlocked(self) -> float:
-        # time_scale multiplies durations (health.py convention): sim seconds = real seconds / scale.
+        # time_scale multiplies durations (health engine convention): sim seconds = real seconds / scale.
         return self._base_sim + (time.monotonic() - self._base_real) / self._scale + self._offset
 
     def now(self) -> float:

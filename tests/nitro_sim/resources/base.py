@@ -75,6 +75,12 @@ class Resource(Part):
     check_names: ClassVar[bool] = False  # apply the object-name charset (check_name) to the key
     graceful_disable: ClassVar[bool] = False  # `disable` accepts graceful/delay
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if cls.__dict__.get("name") and not cls.singleton and cls.key not in cls.attrs:
+            # Fail at import, not with an HTTP 500 on the first request.
+            raise TypeError(f"{cls.__name__}: declare `key` (one of `attrs`) or `singleton = True`")
+        super().__init_subclass__(**kwargs)
+
     # -- storage ----------------------------------------------------------------------------------------------
     def reset(self) -> None:
         """Factory state. Named resources keep ``objects`` (name -> stored attributes), singletons ``values``."""
