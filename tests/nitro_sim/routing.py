@@ -127,7 +127,8 @@ class Router:
         if r is not None and r.singleton:
             if not action:
                 raise not_supported("add")
-            body = body if body is not None else {res: {}}
+            if body is None and not r.attrs:  # an action on a singleton without attributes needs no body
+                body = {res: {}}
         items = bulk.items(res, body)
         if action is None:
             if res in app.bindings:
