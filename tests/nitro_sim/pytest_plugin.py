@@ -101,7 +101,7 @@ class SimHandle:
         self._control("POST", "time-scale", {"factor": factor})
 
     def set_ha(self, state: str, peer: str | None = None) -> dict[str, Any]:
-        """This simulator's HA role: standalone, primary, secondary or unknown (hanode.py)."""
+        """This simulator's HA role: standalone, primary, secondary or unknown (resources/hanode.py)."""
         return self._control("POST", "hanode", {"state": state, **({"peer": peer} if peer else {})})
 
     # -- raw NITRO -----------------------------------------------------------------------------------------------------
