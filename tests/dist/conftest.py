@@ -34,7 +34,8 @@ class Installed:
         self.workdir = workdir
         self.collection = root / "ansible_collections" / "adcops" / "netscaler"
 
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def env(self, extra: dict[str, str | None] | None = None) -> dict[str, str]:
+        """The environment for Ansible commands; an ``extra`` value of None removes that variable."""
         env = {
             key: value
             for key, value in os.environ.items()
@@ -53,9 +54,9 @@ class Installed:
             }
         )
         env.update(extra or {})
-        return env
+        return {key: value for key, value in env.items() if value is not None}
 
-    def run(self, args: list[str], *, extra_env: dict[str, str] | None = None, timeout: float = 600,
+    def run(self, args: list[str], *, extra_env: dict[str, str | None] | None = None, timeout: float = 600,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
         return subprocess.run(
             args, capture_output=True, text=True, env=self.env(extra_env), cwd=cwd or self.workdir,
@@ -63,7 +64,7 @@ class Installed:
         )  # fmt: skip
 
     def playbook(self, playbook: str | Path, extra_vars: dict[str, Any] | None = None, *, verbose: bool = False,
-                 extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+                 extra_env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
         cmd = [ansible("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)]
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]
