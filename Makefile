@@ -21,7 +21,7 @@ export ANSIBLE_FORCE_COLOR := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration bench clean
+.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration bench clean docs
 
 venv: $(VENV)/.installed
 
@@ -110,3 +110,25 @@ bench: collection
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# ---------------------------------------------------------------------------------------------------------------
+# Installed the way users install it: docs site, ansible-core matrix, browser check of the docs.
+
+# `make docs`: the HTML site of the modules and roles with antsibull-docs and Sphinx (the docs.ansible.com tooling),
+# in its own venv because antsibull-docs pins its own Sphinx. Sphinx warnings are errors (-W).
+DOCS_VENV := $(VENV)/docs
+DOCS_BUILD := docs/build
+
+$(DOCS_VENV)/.installed: docs/requirements.txt docs/constraints.txt | venv
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DOCS_VENV)/bin/python -m pip install --quiet -r docs/requirements.txt -c docs/constraints.txt
+	touch $@
+
+docs: collection $(DOCS_VENV)/.installed
+	@rm -rf $(DOCS_BUILD) && mkdir -p $(DOCS_BUILD)/rst && chmod 700 $(DOCS_BUILD)/rst
+	PATH=$(abspath $(DOCS_VENV))/bin:$$PATH $(DOCS_VENV)/bin/antsibull-docs --config-file docs/antsibull-docs.cfg \
+		collection --use-current --fail-on-error --cleanup everything --dest-dir $(DOCS_BUILD)/rst adcops.netscaler
+	@cp -r docs/rst/. docs/examples $(DOCS_BUILD)/rst/
+	$(DOCS_VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs $(DOCS_BUILD)/rst $(DOCS_BUILD)/html
+	@echo "docs: $(DOCS_BUILD)/html/index.html"
