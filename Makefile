@@ -21,7 +21,7 @@ export ANSIBLE_FORCE_COLOR := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration bench clean docs
+.PHONY: venv collection demo test lint ruff ansible-lint sanity pytest unit sim integration bench clean docs core-venvs core-matrix browser-deps
 
 venv: $(VENV)/.installed
 
@@ -38,7 +38,7 @@ collection: venv
 demo: collection
 	$(BIN)/python -m tests.demo
 
-test: collection lint sanity pytest
+test: collection lint sanity docs pytest core-matrix
 
 lint: ruff ansible-lint
 
@@ -132,3 +132,36 @@ docs: collection $(DOCS_VENV)/.installed
 	@cp -r docs/rst/. docs/examples $(DOCS_BUILD)/rst/
 	$(DOCS_VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs $(DOCS_BUILD)/rst $(DOCS_BUILD)/html
 	@echo "docs: $(DOCS_BUILD)/html/index.html"
+
+# `make core-matrix`: the playbook-level tests (built tarball, every module, playbooks, roles imported by another
+# collection, the pytest plugin example) on each older ansible-core that meta/runtime.yml supports, each in its own
+# venv; 2.19 runs them in `make pytest`. The cores run in parallel: the tests mostly wait on the simulator's probes.
+CORES := 2.16.19 2.17.14 2.18.19
+CORE_MINORS := $(basename $(CORES))
+CORE_TESTS := tests/dist tests/integration/test_quiet_vip.py tests/integration/test_healthchecked_pool.py \
+	tests/integration/test_lb_vserver.py::test_playbook_with_module_defaults_group
+
+$(VENV)/core-%/.installed: tests/dist/requirements-core.txt | venv
+	$(PYTHON) -m venv $(VENV)/core-$*
+	$(VENV)/core-$*/bin/python -m pip install --quiet ansible-core==$(filter $*.%,$(CORES)) \
+		-r tests/dist/requirements-core.txt
+	touch $@
+
+core-venvs: $(foreach m,$(CORE_MINORS),$(VENV)/core-$(m)/.installed)
+
+core-matrix: collection core-venvs
+	@pids=(); for m in $(CORE_MINORS); do \
+		$(VENV)/core-$$m/bin/python -m pytest $(CORE_TESTS) -q $(PYTEST_ARGS) > $(VENV)/core-$$m/pytest.log 2>&1 & \
+		pids+=($$!); done; \
+	rc=0; i=0; for m in $(CORE_MINORS); do \
+		if wait $${pids[$$i]}; then echo "== ansible-core $$m"; tail -n 3 $(VENV)/core-$$m/pytest.log; \
+		else rc=1; echo "== ansible-core $$m FAILED"; cat $(VENV)/core-$$m/pytest.log; fi; i=$$((i+1)); done; \
+	exit $$rc
+
+# Headless Chromium for tests/docs (Debian package chromium). Needs root and apt; without them the docs browser
+# test skips with the reason, except under CI=true, where it fails.
+browser-deps:
+	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "browser-deps: no chromium and no root apt-get: tests/docs will skip"; fi
