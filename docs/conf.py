@@ -4,7 +4,7 @@ Differences: no intersphinx (the build runs offline; no inventory is fetched), a
 """
 
 project = "adcops.netscaler"
-copyright = "adcops.netscaler maintainers"  # noqa: A001
+copyright = "adcops.netscaler maintainers"
 title = "adcops.netscaler documentation"
 html_short_title = "adcops.netscaler"
 

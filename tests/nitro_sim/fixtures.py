@@ -58,6 +58,7 @@ def netscaler_simulator() -> Iterator[Simulator]:
 
 @pytest.fixture
 def netscaler_connection(netscaler_simulator: Simulator) -> NetScalerConnection:
-    sim = SimHandle(netscaler_simulator.url, netscaler_simulator.user, netscaler_simulator.password, netscaler_simulator)
+    simulator = netscaler_simulator
+    sim = SimHandle(simulator.url, simulator.user, simulator.password, simulator)
     sim.reset()
     return NetScalerConnection(sim)
