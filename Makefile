@@ -149,7 +149,8 @@ $(VENV)/core-%/.installed: tests/dist/requirements-core.txt | venv
 
 core-venvs: $(foreach m,$(CORE_MINORS),$(VENV)/core-$(m)/.installed)
 
-core-matrix: collection core-venvs
+core-matrix: collection
+	@$(MAKE) --no-print-directory -j3 core-venvs
 	@pids=(); for m in $(CORE_MINORS); do \
 		$(VENV)/core-$$m/bin/python -m pytest $(CORE_TESTS) -q $(PYTEST_ARGS) > $(VENV)/core-$$m/pytest.log 2>&1 & \
 		pids+=($$!); done; \
