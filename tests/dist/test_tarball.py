@@ -40,7 +40,13 @@ def members(installed_collection: Installed) -> dict[str, tarfile.TarInfo]:
 def test_tarball_ships_every_module_role_and_playbook(members: dict[str, tarfile.TarInfo]) -> None:
     missing = [path for path in REQUIRED if path not in members]
     assert not missing, missing
-    for kind, pattern in (("plugins/modules", "*.py"), ("roles", "*/tasks/main.yml"), ("playbooks", "*.yml")):
+    for kind, pattern in (
+        ("plugins/modules", "*.py"),
+        ("plugins/modules", "*.ps1"),
+        ("plugins/module_utils", "*.*"),
+        ("roles", "*/tasks/main.yml"),
+        ("playbooks", "*.yml"),
+    ):
         for path in sorted((REPO / kind).glob(pattern)):
             assert str(path.relative_to(REPO)) in members, f"{kind}: {path.name} is not in the tarball"
 
