@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.runner import REPO
+from tests.nitro_sim.fixtures import NetScalerConnection
 
 BIN = Path(sys.executable).parent
 
@@ -92,14 +93,8 @@ def installed_collection(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 
 def sim_vars(sim: Any) -> dict[str, Any]:
-    """The netscaler_* variables for the collection's roles and playbooks, pointing at a simulator handle."""
-    return {
-        "netscaler_nsip": sim.nsip,
-        "netscaler_nitro_user": sim.user,
-        "netscaler_nitro_pass": sim.password,
-        "netscaler_nitro_protocol": "http",
-        "netscaler_validate_certs": False,
-    }
+    """The netscaler_* variables for the collection's roles and playbooks, as the users' pytest plugin yields them."""
+    return dict(NetScalerConnection(sim))
 
 
 def assert_ok(proc: subprocess.CompletedProcess[str]) -> dict[str, int]:
