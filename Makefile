@@ -21,7 +21,8 @@ export ANSIBLE_FORCE_COLOR := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: venv collection demo test test-deps lint ruff ansible-lint sanity pytest unit sim integration faults bench clean
+.PHONY: venv collection demo test test-deps lint ruff ansible-lint sanity pytest unit sim integration faults bench clean \
+	docs core-venvs core-matrix browser-deps
 
 venv: $(VENV)/.installed
 
@@ -38,7 +39,7 @@ collection: venv
 demo: collection
 	$(BIN)/python -m tests.demo
 
-test: collection lint sanity pytest
+test: collection lint sanity docs pytest core-matrix
 
 lint: ruff ansible-lint
 
@@ -113,9 +114,10 @@ bench: collection
 
 # Debian packages the tests use: iproute2 builds the dsr_backend network-namespace lab, and ifupdown,
 # netplan.io and systemd (systemd-networkd, systemd-sysctl) read back the files the role persists;
-# mono-mcs compiles the Windows module's C# utility. CI (.ci/run) installs them with one apt-get update;
+# mono-mcs compiles the Windows module's C# utility; chromium loads the docs site in tests/docs.
+# CI (.ci/run) installs them with one apt-get update;
 # elsewhere this needs root and apt-get, and without them those tests skip.
-TEST_DEBS := iproute2 procps util-linux ifupdown netplan.io systemd mono-mcs
+TEST_DEBS := iproute2 procps util-linux ifupdown netplan.io systemd mono-mcs chromium
 
 test-deps:
 	@if ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \
@@ -127,3 +129,56 @@ test-deps:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# ---------------------------------------------------------------------------------------------------------------
+# Installed the way users install it: docs site, ansible-core matrix, browser check of the docs.
+
+# `make docs`: the HTML site of the modules and roles with antsibull-docs and Sphinx (the docs.ansible.com tooling),
+# in its own venv because antsibull-docs pins its own Sphinx. Sphinx warnings are errors (-W).
+DOCS_VENV := $(VENV)/docs
+DOCS_BUILD := docs/build
+
+$(DOCS_VENV)/.installed: docs/requirements.txt docs/constraints.txt | venv
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DOCS_VENV)/bin/python -m pip install --quiet -r docs/requirements.txt -c docs/constraints.txt
+	touch $@
+
+docs: collection $(DOCS_VENV)/.installed
+	@rm -rf $(DOCS_BUILD) && mkdir -p $(DOCS_BUILD)/rst && chmod 700 $(DOCS_BUILD)/rst
+	PATH=$(abspath $(DOCS_VENV))/bin:$$PATH $(DOCS_VENV)/bin/antsibull-docs --config-file docs/antsibull-docs.cfg \
+		collection --use-current --fail-on-error --cleanup everything --dest-dir $(DOCS_BUILD)/rst adcops.netscaler
+	@cp -r docs/rst/. docs/examples $(DOCS_BUILD)/rst/
+	$(DOCS_VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs $(DOCS_BUILD)/rst $(DOCS_BUILD)/html
+	@echo "docs: $(DOCS_BUILD)/html/index.html"
+
+# `make core-matrix`: the playbook-level tests (the built tarball installed, a smoke of every module, a playbook by
+# FQCN, both roles imported by another collection, quiet_vip's end-to-end tests with real backends) on each older
+# ansible-core that meta/runtime.yml supports, each in its own venv; 2.19 runs them (and the pytest plugin example,
+# which does not depend on the core) in `make pytest`. The cores run in parallel: the tests mostly wait on probes.
+CORES := 2.16.19 2.17.14 2.18.19
+CORE_MINORS := $(basename $(CORES))
+CORE_TESTS := tests/dist tests/integration/test_quiet_vip.py \
+	--deselect tests/dist/test_pytest_plugin.py::test_documented_plugin_example_passes
+
+$(VENV)/core-%/.installed: tests/dist/requirements-core.txt | venv
+	$(PYTHON) -m venv $(VENV)/core-$*
+	$(VENV)/core-$*/bin/python -m pip install --quiet ansible-core==$(filter $*.%,$(CORES)) \
+		-r tests/dist/requirements-core.txt
+	touch $@
+
+core-venvs: $(foreach m,$(CORE_MINORS),$(VENV)/core-$(m)/.installed)
+
+core-matrix: collection
+	@$(MAKE) --no-print-directory -j3 core-venvs
+	@pids=(); for m in $(CORE_MINORS); do \
+		$(VENV)/core-$$m/bin/python -m pytest $(CORE_TESTS) -q $(PYTEST_ARGS) > $(VENV)/core-$$m/pytest.log 2>&1 & \
+		pids+=($$!); done; \
+	rc=0; i=0; for m in $(CORE_MINORS); do \
+		if wait $${pids[$$i]}; then echo "== ansible-core $$m"; tail -n 3 $(VENV)/core-$$m/pytest.log; \
+		else rc=1; echo "== ansible-core $$m FAILED"; cat $(VENV)/core-$$m/pytest.log; fi; i=$$((i+1)); done; \
+	exit $$rc
+
+# Headless Chromium for tests/docs (Debian package chromium) comes with the other test packages. Without root and
+# apt the docs browser test skips with the reason, except under CI=true, where it fails.
+browser-deps: test-deps
