@@ -149,8 +149,11 @@ class SimCore:
         time_scale: float,
         probe_allow: Iterable[str],
         health_factory: Callable[[Appliance], Any] | None,
+        latency_ms: float = 0,
     ) -> None:
         self.user = user
+        # Added to every NITRO request (not /sim/v1), to show what a remote appliance's round trip costs.
+        self.latency = max(0.0, float(latency_ms)) / 1000
         self.password = password
         self.default_time_scale = time_scale
         self.clock = SimClock(time_scale)
@@ -229,6 +232,8 @@ class SimCore:
             "onerror": h.headers.get("X-NITRO-ONERROR"),
         }
         fault: Fault | None = None
+        if self.latency:
+            time.sleep(self.latency)
         try:
             body = self._parse_body(h, raw_body)
             entry["body"] = _mask(body)
