@@ -16,20 +16,22 @@ options:
     required: true
   nitro_user:
     description:
-      - The user to log in to NITRO with. One session is opened per task and closed at its end.
+      - The user to log in to NITRO with. Without O(nitro_auth_token), one session is opened per task and closed
+        at its end; the roles open one session for all their tasks with M(adcops.netscaler.nitro_session) instead.
       - If not set, the value of the E(NETSCALER_NITRO_USER) environment variable is used.
     type: str
   nitro_pass:
     description:
       - The password of O(nitro_user). Never logged, never returned.
       - If not set, the value of the E(NETSCALER_NITRO_PASS) environment variable is used.
-      - Mutually exclusive with O(nitro_auth_token).
     type: str
   nitro_auth_token:
     description:
-      - An existing NITRO session token (C(NITRO_AUTH_TOKEN)). With a token the module neither logs in nor logs out.
+      - An existing NITRO session token (C(NITRO_AUTH_TOKEN)), for example the RV(adcops.netscaler.nitro_session#module:nitro_auth_token)
+        of M(adcops.netscaler.nitro_session). With a token the module neither logs in nor logs out.
+      - If the token has expired and O(nitro_user) and O(nitro_pass) are also set, the module logs in once with
+        them, finishes its work in that new session and logs out of it; without them it fails.
       - If not set, the value of the E(NETSCALER_NITRO_AUTH_TOKEN) environment variable is used.
-      - Mutually exclusive with O(nitro_pass).
     type: str
   nitro_protocol:
     description:
