@@ -1,0 +1,49 @@
+"""make test's cheap guard of `make bench`: a no-op run of the healthchecked_pool role costs the same requests at
+N = 10 and N = 200 members, and at most 10 (tests/bench/bench.py measures the rest)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.helpers.runner import REPO, recap, run_playbook
+
+PLAYBOOK = REPO / "playbooks" / "healthchecked_pool.yml"
+MAX_NOOP_REQUESTS = 10
+
+
+def play(sim: Any, size: int) -> list[dict[str, Any]]:
+    extra = {
+        "netscaler_nsip": sim.nsip,
+        "netscaler_nitro_user": sim.user,
+        "netscaler_nitro_pass": sim.password,
+        "netscaler_nitro_protocol": "http",
+        "netscaler_validate_certs": False,
+        "healthchecked_pool_name": "guard",
+        "healthchecked_pool_vip": "192.0.2.81",
+        # RFC 2544 benchmarking addresses: nothing answers there, the members are simply DOWN
+        "healthchecked_pool_members": [{"ip": f"198.18.{i // 250}.{i % 250 + 1}", "port": 80} for i in range(size)],
+    }
+    sim.clear_requests()
+    proc = run_playbook(PLAYBOOK, extra_vars=extra)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return [*sim.requests(), recap(proc.stdout)]
+
+
+@pytest.mark.slow
+def test_noop_requests_do_not_grow_with_the_pool(sim):
+    sim.set_time_scale(100)  # the health prober of 200 members stays out of the way
+    noop: dict[int, Counter[str]] = {}
+    for size in (10, 200):
+        sim.reset()
+        sim.set_time_scale(100)
+        *_converge, counts = play(sim, size)
+        assert counts["changed"] >= 3
+        *log, counts = play(sim, size)
+        assert counts["changed"] == 0
+        assert all(entry["method"] == "GET" or entry["path"].endswith(("/login", "/logout")) for entry in log)
+        noop[size] = Counter(f"{entry['method']} {entry['path']}" for entry in log)
+    assert noop[10] == noop[200], f"no-op requests depend on the pool size: {noop}"
+    assert sum(noop[10].values()) <= MAX_NOOP_REQUESTS, f"a no-op run costs {sum(noop[10].values())}: {noop[10]}"
