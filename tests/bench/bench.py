@@ -421,33 +421,17 @@ def main(argv: list[str] | None = None) -> int:
         runner = Runner(workdir, official)
 
         runs = [(n, 0.0) for n in sizes] + ([(100, args.latency_ms)] if args.latency_ms else [])
-        last_official: tuple[int, float] | None = None  # (N, seconds for converge + no-op)
+        rows: dict[tuple[int, float], list[dict[str, Any]]] = {}
         for size, latency in runs:
             print(f"N={size} latency={latency:g}ms: adcops.netscaler role ...", flush=True)
             ours = role_phases(runner, size, latency)
+            rows[size, latency] = []
             for phase, run in ours.items():
                 print(f"  {phase:<19} {fmt_run(run)}", flush=True)
-            theirs: dict[str, Any] = {}
-            note = ""
-            if official is not None and (size in official_sizes if not latency else args.official_latency):
-                print(f"N={size} latency={latency:g}ms: netscaler.adc modules ...", flush=True)
-                theirs = official_phases(runner, size, latency)
-                for phase, run in theirs.items():
-                    print(f"  {phase:<19} {fmt_run(run)}", flush=True)
-                if not latency:
-                    last_official = (size, theirs["converge"]["wall_s"] + theirs["no-op"]["wall_s"])
-            elif official is not None:
-                estimate = last_official[1] * size / last_official[0] if last_official else None
-                if estimate is not None and estimate > OFFICIAL_LIMIT_S:
-                    note = f"skipped: about {estimate / 60:.0f} min (over {OFFICIAL_LIMIT_S // 60} min)"
-                else:
-                    note = "not run (--official-latency)" if latency else "not run (--official-sizes)"
-            for phase, run in ours.items():
                 row = {"n": size, "latency_ms": latency, "phase": phase, "adcops": run}
-                if phase in theirs:
-                    row["official"] = theirs[phase]
-                elif official is not None:
-                    row["official_note"] = note or "not measured (converge and no-op only)"
+                if official is not None:
+                    row["official_note"] = "not measured (converge and no-op only)"
+                rows[size, latency].append(row)
                 results["pool"].append(row)
             save(args.output, results)
         for count in fleets:
@@ -457,6 +441,31 @@ def main(argv: list[str] | None = None) -> int:
                  "phases": fleet(runner, count, args.fleet_members)}
             )  # fmt: skip
             save(args.output, results)
+        # netscaler.adc last and smallest first: by far the longest part, and an estimate can skip a size.
+        last_official: tuple[int, float] | None = None  # (N, seconds for converge + no-op)
+        for size, latency in sorted(runs, key=lambda run: (run[1], run[0])) if official is not None else []:
+            estimate = last_official[1] * size / last_official[0] if last_official else None
+            if latency and not args.official_latency:
+                note = "not run (--official-latency)"
+            elif not latency and size not in official_sizes:
+                note = "not run (--official-sizes)"
+                if estimate is not None and estimate > OFFICIAL_LIMIT_S:
+                    note = f"skipped: about {estimate / 60:.0f} min (over {OFFICIAL_LIMIT_S // 60} min)"
+            else:
+                print(f"N={size} latency={latency:g}ms: netscaler.adc modules ...", flush=True)
+                theirs = official_phases(runner, size, latency)
+                for phase, run in theirs.items():
+                    print(f"  {phase:<19} {fmt_run(run)}", flush=True)
+                if not latency:
+                    last_official = (size, theirs["converge"]["wall_s"] + theirs["no-op"]["wall_s"])
+                for row in rows[size, latency]:
+                    if row["phase"] in theirs:
+                        row["official"] = theirs[row["phase"]]
+                        row.pop("official_note", None)
+                save(args.output, results)
+                continue
+            for row in rows[size, latency]:
+                row["official_note"] = note
         results["targets"] = check_targets(results)
         results["total_s"] = round(time.monotonic() - started, 1)
     finally:
