@@ -27,8 +27,8 @@ options:
     type: str
   nitro_auth_token:
     description:
-      - An existing NITRO session token (C(NITRO_AUTH_TOKEN)), for example the RV(adcops.netscaler.nitro_session#module:nitro_auth_token)
-        of M(adcops.netscaler.nitro_session). With a token the module neither logs in nor logs out.
+      - An existing NITRO session token (C(NITRO_AUTH_TOKEN)), for example the one
+        M(adcops.netscaler.nitro_session) returns. With a token the module neither logs in nor logs out.
       - If the token has expired and O(nitro_user) and O(nitro_pass) are also set, the module logs in once with
         them, finishes its work in that new session and logs out of it; without them it fails.
       - If not set, the value of the E(NETSCALER_NITRO_AUTH_TOKEN) environment variable is used.

@@ -249,7 +249,9 @@ class NitroClient:
         if self._token is None:
             return False
         try:
-            self._send("POST", "/config/logout", body={"logout": {}}, operation="logout", resource="logout", retry=False)
+            self._send(
+                "POST", "/config/logout", body={"logout": {}}, operation="logout", resource="logout", retry=False
+            )
         except NitroError as exc:
             if exc.status == 401 and exc.errorcode in SESSION_EXPIRED_CODES:
                 return False

@@ -16,7 +16,7 @@ description:
     take as O(nitro_auth_token), typically through C(module_defaults) of the C(group/adcops.netscaler.nitro) group.
     O(state=absent) logs out of it (C(POST /nitro/v1/config/logout)). The roles of this collection do exactly this,
     with the logout in an C(always) section so that it runs when a task fails.
-  - Give the later tasks O(nitro_user) and O(nitro_pass) too: if the session expires during the play, each task
+  - Give the later tasks O(nitro_user) and O(nitro_pass) too. If the session expires during the play, each task
     that finds it expired logs in once with them and logs out of that session of its own at its end.
   - Opening or closing a session changes no configuration, so the module never reports C(changed) and does the
     same in check mode as otherwise.

@@ -110,7 +110,8 @@ def pool_vars(sim: Any, members: int = 3, **extra: Any) -> dict[str, Any]:
         "netscaler_validate_certs": False,
         "healthchecked_pool_name": "shop",
         "healthchecked_pool_vip": "127.9.10.1",
-        "healthchecked_pool_members": [{"ip": f"127.1.0.{i + 1}", "port": 8080} for i in range(members)],
+        # RFC 2544 benchmarking addresses: nothing answers there, the members are simply DOWN
+        "healthchecked_pool_members": [{"ip": f"198.18.{i // 250}.{i % 250 + 1}", "port": 80} for i in range(members)],
         **extra,
     }
 
