@@ -18,7 +18,8 @@ options:
     required: true
   nitro_user:
     description:
-      - The user to log in to NITRO with. One session is opened per task and closed at its end.
+      - The user to log in to NITRO with. Without O(nitro_auth_token), one session is opened per task and closed
+        at its end; the roles open one session for all their tasks with M(adcops.netscaler.nitro_session) instead.
       - If not set, the value of the E(NETSCALER_NITRO_USER) environment variable is used.
     type: str
   nitro_pass:
@@ -27,15 +28,16 @@ options:
       - Leading and trailing whitespace (such as the newline a file or a YAML block scalar ends with) is stripped
         before use, with a warning.
       - If not set, the value of the E(NETSCALER_NITRO_PASS) environment variable is used.
-      - Mutually exclusive with O(nitro_auth_token).
     type: str
   nitro_auth_token:
     description:
-      - An existing NITRO session token (C(NITRO_AUTH_TOKEN)). With a token the module neither logs in nor logs out.
+      - An existing NITRO session token (C(NITRO_AUTH_TOKEN)), for example the one
+        M(adcops.netscaler.nitro_session) returns. With a token the module neither logs in nor logs out.
+      - If the token has expired and O(nitro_user) and O(nitro_pass) are also set, the module logs in once with
+        them, finishes its work in that new session and logs out of it; without them it fails.
       - Leading and trailing whitespace is stripped with a warning; a token with whitespace, control or non-ASCII
         characters inside is rejected before any request.
       - If not set, the value of the E(NETSCALER_NITRO_AUTH_TOKEN) environment variable is used.
-      - Mutually exclusive with O(nitro_pass).
     type: str
   nitro_protocol:
     description:

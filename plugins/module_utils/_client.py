@@ -215,7 +215,10 @@ class NitroClient:
 
     One keep-alive ``requests.Session``; one login (``POST /config/login``, then the
     ``NITRO_AUTH_TOKEN`` cookie) and one logout in :meth:`close`. With an auth token
-    it neither logs in nor out: the token belongs to whoever issued it.
+    it neither logs in nor out: the token belongs to whoever issued it (a play-wide
+    session of the ``nitro_session`` module). With the token *and* credentials, a
+    token that has expired is replaced by one login of this client's own, which it
+    logs out of in :meth:`close`.
 
     Time: ``timeout`` is the budget of one operation (a request, its retries and a
     re-login together), so a stalled appliance fails a call within ``timeout`` seconds
@@ -316,6 +319,44 @@ class NitroClient:
             )
         self._set_token(str(token))
         self._logged_in = True
+
+    def open_session(self, deadline: float | None = None) -> str:
+        """Log in and hand the session over: the caller logs out of it, this client never does."""
+        self._owns_session = True
+        self._logged_in = False
+        self.login(deadline)
+        self._owns_session = False
+        self._logged_in = False
+        return str(self._token)
+
+    def end_session(self, deadline: float | None = None) -> bool:
+        """Log out of the session this client was given; False when it had already expired or been killed."""
+        if self._token is None:
+            return False
+        try:
+            self._send(
+                "POST",
+                "/config/logout",
+                body={"logout": {}},
+                operation="logout",
+                resource="logout",
+                retry=False,
+                deadline=deadline,
+            )
+        except NitroError as exc:
+            if exc.status == 401 and exc.errorcode in SESSION_EXPIRED_CODES:
+                return False
+            raise
+        finally:
+            self.session.headers.pop("Cookie", None)
+            self._token = None
+        return True
+
+    def _may_relogin(self) -> bool:
+        """Our own session, or a given token with the credentials to replace it (one login of our own)."""
+        if self._owns_session:
+            return self._logged_in
+        return bool(self.user) and self._password is not None
 
     def ensure_session(self, deadline: float | None = None) -> None:
         if self._owns_session and not self._logged_in:
@@ -428,13 +469,14 @@ class NitroClient:
             if (
                 status == 401
                 and errorcode in SESSION_EXPIRED_CODES
-                and self._owns_session
-                and self._logged_in
                 and not relogged
-                and resource != "login"
+                and resource not in ("login", "logout")
+                and self._may_relogin()
             ):
-                # One transparent re-login when the session expired (GO-SDK, JAVA-SDK on 444).
+                # One transparent re-login when the session expired (GO-SDK, JAVA-SDK on 444). A given
+                # token is replaced by a session of our own, which close() logs out of.
                 relogged = True
+                self._owns_session = True
                 self._logged_in = False
                 self.login(deadline)
                 attempt -= 1

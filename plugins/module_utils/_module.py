@@ -173,7 +173,7 @@ class NitroModule:
         self.module = AnsibleModule(
             argument_spec=spec,
             supports_check_mode=supports_check_mode,
-            mutually_exclusive=[*mutually_exclusive, ["nitro_pass", "nitro_auth_token"]],
+            mutually_exclusive=list(mutually_exclusive),
             required_together=list(required_together),
             required_one_of=list(required_one_of),
             required_if=list(required_if),

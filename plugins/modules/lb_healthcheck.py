@@ -203,8 +203,11 @@ actions:
   elements: str
   sample: ["create monitor web-vs-hc (HTTP)", "bind web-vs-hc to 3 service(s)"]
 members:
-  description: With O(wait), every member and its state when the wait ended.
-  returned: when wait is true
+  description:
+    - Every member (C(name), C(kind) V(service) or V(servicegroup_member), C(state)). With O(wait), the states when
+      the wait ended; without, the states the task read before its changes (a member it just bound the monitor
+      to shows the state its previous monitor gave it).
+  returned: when O(state=present)
   type: list
   elements: dict
 """
@@ -320,6 +323,8 @@ class HealthcheckManager(ModuleManager):
         )
         if self.params["state"] == "present" and self.params["wait"] and not self.check_mode:
             result["members"] = self.wait()
+        elif self.params["state"] == "present":
+            result["members"] = self.member_states(self.members)
         return result
 
     def predict_new_pool(self) -> dict[str, Any]:
@@ -453,8 +458,9 @@ class HealthcheckManager(ModuleManager):
 
     # -- waiting -------------------------------------------------------------------------------------
 
-    def member_states(self) -> list[dict[str, Any]]:
-        members = read_members(self.client, self.params["vserver"])
+    def member_states(self, members: Members | None = None) -> list[dict[str, Any]]:
+        if members is None:
+            members = read_members(self.client, self.params["vserver"])
         out = [
             {"name": name, "kind": "service", "state": row.get("curstate")}
             for name, row in sorted(members.services.items())

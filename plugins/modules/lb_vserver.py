@@ -209,6 +209,15 @@ bindings:
       description: Rows of C(lbvserver_servicegroup_binding) (C(servicegroupname), C(weight), ...).
       type: list
       elements: dict
+services_before:
+  description:
+    - Names of the services bound to the vserver before the task (empty when it did not exist). With
+      O(purge_services) or O(state=absent), the ones not in RV(bindings) are those the task unbound, which lets a
+      caller delete the services that left without reading the vserver again.
+  returned: success
+  type: list
+  elements: str
+  sample: ["web-1", "web-2"]
 recreated:
   description: Whether the vserver was deleted and added again because an immutable attribute changed.
   returned: success
@@ -449,7 +458,7 @@ class VserverManager(ModuleManager):
                 if want["state"] != "absent":
                     after[kind.option] = bindings.after[kind.option]
 
-        extra: dict[str, Any] = {"recreated": bool(recreate and changed)}
+        extra: dict[str, Any] = {"recreated": bool(recreate and changed), "services_before": sorted(bound["services"])}
         if want["state"] != "absent":
             if changed and not self.check_mode:
                 shown = client.get_one("lbvserver", name) or {}

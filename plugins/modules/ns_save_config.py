@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Reads C(nsconfig) and saves the running configuration (C(POST nsconfig?action=save)) only when the appliance
     reports unsaved changes (C(configchanged)), so it reports C(changed) only when it saved something.
-  - Roles of this collection call it from a handler, so a play saves once at its end however many tasks changed.
+  - Roles of this collection call it once after their changes, in their NITRO session, when the run changed something.
 author:
   - adcops.netscaler maintainers (@adcops)
 options:

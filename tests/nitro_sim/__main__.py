@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=1.0, help="multiply every timer by this factor")
     parser.add_argument("--session-timeout", type=float, default=1800, help="session idle timeout (seconds)")
     parser.add_argument(
+        "--latency-ms", type=float, default=0, help="delay every NITRO request by this many milliseconds"
+    )
+    parser.add_argument(
         "--probe-allow",
         action="append",
         metavar="CIDR",
@@ -36,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         state_file=args.state_file,
         probe_allow=tuple(args.probe_allow) if args.probe_allow else DEFAULT_ALLOW,
         bind=args.bind,
+        latency_ms=args.latency_ms,
     )
     sim.start()
     print(sim.url, flush=True)

@@ -81,8 +81,11 @@ class SimCore:
         time_scale: float,
         probe_allow: Iterable[str],
         health_factory: Callable[[Appliance], Any] | None,
+        latency_ms: float = 0,
     ) -> None:
         self.user = user
+        # Added to every NITRO request (not /sim/v1), to show what a remote appliance's round trip costs.
+        self.latency = max(0.0, float(latency_ms)) / 1000
         self.password = password
         self.default_time_scale = time_scale
         self.clock = SimClock(time_scale)
@@ -145,6 +148,8 @@ class SimCore:
             resp = control.handle(self, method, raw_path[len("/sim/v1/") :], raw_body)
             self._send(h, resp)
             return
+        if self.latency:
+            time.sleep(self.latency)
         query = {k: v[-1] for k, v in parse_qs(qs, keep_blank_values=True).items()}
         entry: dict[str, Any] = {
             "method": method,

@@ -32,6 +32,7 @@ class Simulator:
         probe_allow: Iterable[str] = DEFAULT_ALLOW,
         health_factory: Callable[[Appliance], Any] | None = None,
         bind: str = "127.0.0.1:0",
+        latency_ms: float = 0,
     ) -> None:
         self.user = user
         self.password = password
@@ -44,6 +45,7 @@ class Simulator:
             time_scale=time_scale,
             probe_allow=probe_allow,
             health_factory=health_factory,
+            latency_ms=latency_ms,
         )
         if state_file:
             self.core.attach_state_file(state_file)

@@ -1,0 +1,486 @@
+"""`make bench`: what a user waits for, measured with real ansible-playbook against the NITRO simulator.
+
+1. playbooks/healthchecked_pool.yml for pools of N = 10, 100 and 1000 members: converge from empty, no-op re-run,
+   one member changed (its weight), pool absent;
+2. the same pool built the way the official netscaler.adc collection's modules force (tests/bench/official_pool.yml),
+   converge and no-op at N = 10 and 100, when that collection is available (BENCH_OFFICIAL_COLLECTION, else the
+   tarball in ../shared/anchors beside the repository, else an installed netscaler.adc);
+3. N = 100 again with --latency-ms 20, the round trip to a remote appliance;
+4. fleets of 1, 4 and 16 simulated appliances (one simulator process each, forks to match), tests/bench/fleet.yml.
+
+Per run: requests by method (from the simulator's request log), logins, wall time of ansible-playbook, and the peak
+resident memory of its process tree (sampled every 50 ms from /proc). Prints a table, the targets of issue 17 as
+met or MISSED, and writes tests/bench/results.json (committed: the latest results, which README.md shows).
+
+Members live in 198.18.0.0/15 (RFC 2544, benchmarking); the simulators run with --time-scale 100 so that their
+health prober, which a real appliance runs on its own hardware, does not compete with Ansible for this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import glob
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.helpers.runner import COLLECTIONS, REPO, VENV_BIN, ansible_env
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.json"
+POOL_PLAYBOOK = REPO / "playbooks" / "healthchecked_pool.yml"
+OFFICIAL_PLAYBOOK = HERE / "official_pool.yml"
+FLEET_PLAYBOOK = HERE / "fleet.yml"
+OFFICIAL_ENV = "BENCH_OFFICIAL_COLLECTION"
+LOGIN = "/nitro/v1/config/login"
+LOGOUT = "/nitro/v1/config/logout"
+HEALTHCHECK = {"ping_path": "/health", "interval": 5, "response_time": 2, "healthy_threshold": 1,
+               "unhealthy_threshold": 3}  # fmt: skip
+METHOD_LETTER = {"GET": "G", "POST": "P", "PUT": "U", "DELETE": "D"}
+OFFICIAL_LIMIT_S = 600  # the official column skips an N whose converge + no-op would take longer
+
+# Targets of issue 17 (benchmark figures, not timed tests).
+MAX_NOOP_REQUESTS = 10
+MAX_CONVERGE_REQUESTS = 16
+MAX_LOGINS = 1
+MIN_REQUEST_RATIO = 50
+MIN_WALL_RATIO = 30
+MAX_N1000_CONVERGE_S = 15
+MAX_FLEET16_FACTOR = 4
+
+
+# -- simulators ----------------------------------------------------------------------------------------------------
+class Sim:
+    """One simulator process (python -m tests.nitro_sim), driven through its control API."""
+
+    def __init__(self, latency_ms: float = 0) -> None:
+        cmd = [sys.executable, "-m", "tests.nitro_sim", "--bind", "127.0.0.1:0", "--time-scale", "100"]
+        if latency_ms:
+            cmd += ["--latency-ms", str(latency_ms)]
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            self.stop()
+            raise RuntimeError("the simulator did not start")
+        self.nsip = self.url.split("://", 1)[1]
+        self.http = requests.Session()
+        self.http.trust_env = False
+
+    def control(self, method: str, path: str) -> Any:
+        resp = self.http.request(method, f"{self.url}/sim/v1/{path}", timeout=60)
+        resp.raise_for_status()
+        return resp.json()
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.control("GET", "requests")["requests"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextlib.contextmanager
+def simulators(count: int, latency_ms: float = 0) -> Iterator[list[Sim]]:
+    sims: list[Sim] = []
+    try:
+        for _ in range(count):
+            sims.append(Sim(latency_ms))
+        yield sims
+    finally:
+        for sim in sims:
+            sim.stop()
+
+
+# -- measuring one ansible-playbook run -----------------------------------------------------------------------------
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat, encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
+    total, todo = 0, [root]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            total += int(fh.read().split()[1]) * page
+    return total
+
+
+def run_ansible(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, int]:
+    """Run ansible-playbook; return the finished process, its wall time and the peak RSS of its process tree."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    elapsed = time.monotonic() - started
+    done.set()
+    sampler.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), elapsed, peak
+
+
+def count_requests(log: list[dict[str, Any]]) -> dict[str, Any]:
+    methods = Counter(entry["method"] for entry in log)
+    return {
+        "requests": len(log),
+        "by_method": {m: methods[m] for m in ("GET", "POST", "PUT", "DELETE") if methods[m]},
+        "logins": sum(1 for e in log if e["method"] == "POST" and e["path"] == LOGIN),
+        "logouts": sum(1 for e in log if e["method"] == "POST" and e["path"] == LOGOUT),
+        # netscaler.adc sends X-NITRO-USER/X-NITRO-PASS with every request: each one is authenticated like a login.
+        "credential_requests": sum(1 for e in log if e["auth"] in ("headers", "basic")),
+    }
+
+
+def members(count: int) -> list[dict[str, Any]]:
+    return [{"ip": f"198.18.{i // 250}.{i % 250 + 1}", "port": 80} for i in range(count)]
+
+
+def pool_vars(sim: Sim, size: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "netscaler_nsip": sim.nsip,
+        "netscaler_nitro_user": "nsroot",
+        "netscaler_nitro_pass": "nsroot",
+        "netscaler_nitro_protocol": "http",
+        "netscaler_validate_certs": False,
+        "healthchecked_pool_name": "bench",
+        "healthchecked_pool_vip": "192.0.2.80",
+        "healthchecked_pool_members": members(size),
+        "healthchecked_pool_healthcheck": HEALTHCHECK,
+        **extra,
+    }
+
+
+class Runner:
+    def __init__(self, workdir: Path, official: Path | None) -> None:
+        self.workdir = workdir
+        self.official = official
+
+    def env(self, forks: int = 5, official: bool = False) -> dict[str, str]:
+        paths = [str(COLLECTIONS)] + ([str(self.official)] if official and self.official else [])
+        return ansible_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join(paths), "ANSIBLE_FORKS": str(forks)})
+
+    def play(
+        self,
+        sims: list[Sim],
+        playbook: Path,
+        *,
+        extra: dict[str, Any] | None = None,
+        inventory: dict[str, Any] | None = None,
+        official: bool = False,
+    ) -> dict[str, Any]:
+        for sim in sims:
+            sim.control("DELETE", "requests")
+        cmd = [str(VENV_BIN / "ansible-playbook"), str(playbook)]
+        if inventory is not None:
+            inv = self.workdir / "inventory.json"
+            inv.write_text(json.dumps(inventory))
+            cmd += ["-i", str(inv)]
+        else:
+            cmd += ["-i", "localhost,", "-c", "local"]
+        if extra is not None:
+            varfile = self.workdir / "vars.json"
+            varfile.write_text(json.dumps(extra))
+            cmd += ["-e", f"@{varfile}"]
+        # forks = appliances: every host of a fleet runs at once (one host: the count does not matter)
+        proc, elapsed, peak = run_ansible(cmd, self.env(forks=len(sims), official=official))
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+            raise RuntimeError(f"{playbook.name} failed (rc={proc.returncode}):\n{tail}")
+        log = [entry for sim in sims for entry in sim.requests()]
+        return {**count_requests(log), "wall_s": round(elapsed, 2), "peak_mib": round(peak / 2**20, 1)}
+
+
+# -- the scenarios ----------------------------------------------------------------------------------------------------
+def role_phases(runner: Runner, size: int, latency_ms: float = 0) -> dict[str, Any]:
+    with simulators(1, latency_ms) as (sim,):
+        changed = members(size)
+        changed[0]["weight"] = 5
+        phases = {
+            "converge": runner.play([sim], POOL_PLAYBOOK, extra=pool_vars(sim, size)),
+            "no-op": runner.play([sim], POOL_PLAYBOOK, extra=pool_vars(sim, size)),
+            "one member changed": runner.play(
+                [sim], POOL_PLAYBOOK, extra=pool_vars(sim, size, healthchecked_pool_members=changed)
+            ),
+            "absent": runner.play([sim], POOL_PLAYBOOK, extra=pool_vars(sim, size, healthchecked_pool_state="absent")),
+        }
+        state = sim.control("GET", "state")
+        if state["lbvserver"] or state["service"] or state.get("lbmonitor", {}).get("bench-hc"):
+            raise RuntimeError("the pool is still on the simulator after state=absent")
+    return phases
+
+
+def official_phases(runner: Runner, size: int, latency_ms: float = 0) -> dict[str, Any]:
+    with simulators(1, latency_ms) as (sim,):
+        extra = {**pool_vars(sim, size), "healthchecked_pool_port": 80}
+        converge = runner.play([sim], OFFICIAL_PLAYBOOK, extra=extra, official=True)
+        noop = runner.play([sim], OFFICIAL_PLAYBOOK, extra=extra, official=True)
+        state = sim.control("GET", "state")
+        if len(state["service"]) != size or "bench" not in state["lbvserver"]:
+            raise RuntimeError("the official playbook did not build the pool")
+    return {"converge": converge, "no-op": noop}
+
+
+def fleet(runner: Runner, count: int, size: int) -> dict[str, Any]:
+    with simulators(count) as sims:
+        hosts = {f"ns{i + 1:02d}": pool_vars(sim, size) for i, sim in enumerate(sims)}
+        inventory = {"all": {"children": {"netscalers": {"hosts": hosts}}}}
+        converge = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory)
+        noop = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory)
+    return {"converge": converge, "no-op": noop}
+
+
+def find_official(workdir: Path) -> tuple[Path | None, str]:
+    """A collections path holding netscaler.adc, and where it came from (or why there is none)."""
+    given = os.environ.get(OFFICIAL_ENV)
+    candidates = [Path(given)] if given else sorted((REPO.parent / "shared" / "anchors").glob("netscaler-adc-*.tar.gz"))
+    for source in candidates:
+        if source.is_dir():
+            if (source / "ansible_collections" / "netscaler" / "adc").is_dir():
+                return source, str(source)
+            return None, f"{OFFICIAL_ENV}={source} holds no ansible_collections/netscaler/adc"
+        if source.is_file():
+            target = workdir / "official"
+            proc = subprocess.run(
+                [str(VENV_BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(target),
+                 str(source)],
+                capture_output=True, text=True, env=ansible_env(), check=False,
+            )  # fmt: skip
+            if proc.returncode == 0:
+                return target, source.name
+            return None, f"installing {source} failed: {proc.stderr.strip()[-300:]}"
+        return None, f"{OFFICIAL_ENV}={source} does not exist"
+    for base in (str(Path.home() / ".ansible" / "collections"), "/usr/share/ansible/collections"):
+        if (Path(base) / "ansible_collections" / "netscaler" / "adc").is_dir():
+            return Path(base), f"installed in {base}"
+    return None, (
+        f"netscaler.adc not found: set {OFFICIAL_ENV} to its tarball or collections path, "
+        "or `ansible-galaxy collection install netscaler.adc`"
+    )
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) * 1024
+    ansible = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "--version"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem / 2**30, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "ansible": ansible[0] if ansible else "",
+    }
+
+
+# -- report -----------------------------------------------------------------------------------------------------------
+def fmt_run(run: dict[str, Any] | None) -> str:
+    if not run:
+        return ""
+    methods = " ".join(f"{METHOD_LETTER[m]}{n}" for m, n in run["by_method"].items())
+    return f"{run['requests']:>5} ({methods}) L{run['logins']} {run['wall_s']:7.2f}s {run['peak_mib']:6.0f}MiB"
+
+
+def table(results: dict[str, Any]) -> list[str]:
+    lines = ["", f"Machine: {results['machine']['cpus']} x {results['machine']['cpu']}, "
+             f"{results['machine']['memory_gib']} GiB, load {results['machine']['load_average_at_start']}; "
+             f"{results['machine']['ansible']}",
+             "Cells: requests (GET/POST/pUt/DELETE) L<logins>, wall time of ansible-playbook, peak RSS of its tree.",
+             f"Official collection: {results['official']['source']}", ""]  # fmt: skip
+    head = f"{'N':>5} {'latency':>7} {'phase':<19} | {'adcops.netscaler role':<45} | {'netscaler.adc modules':<45} |"
+    lines += [head + " ratio req / wall", "-" * (len(head) + 18)]
+    for row in results["pool"]:
+        ours, theirs = row["adcops"], row.get("official")
+        ratio = ""
+        if theirs:
+            ratio = f"{theirs['requests'] / ours['requests']:5.0f}x / {theirs['wall_s'] / ours['wall_s']:4.0f}x"
+        note = row.get("official_note", "")
+        cell = fmt_run(theirs) if theirs else note
+        lines.append(
+            f"{row['n']:>5} {row['latency_ms']:>5g}ms {row['phase']:<19} | {fmt_run(ours):<45} | {cell:<45} | {ratio}"
+        )
+    lines += ["", f"{'appliances':>10} {'forks':>5} {'phase':<8} | {'requests (all)':>14} {'logins':>6} "
+              f"{'wall':>8} {'peak':>8} | vs 1 appliance"]  # fmt: skip
+    base = {p: r for f in results["fleet"] if f["appliances"] == 1 for p, r in f["phases"].items()}
+    for entry in results["fleet"]:
+        for phase, run in entry["phases"].items():
+            factor = run["wall_s"] / base[phase]["wall_s"] if phase in base else float("nan")
+            lines.append(
+                f"{entry['appliances']:>10} {entry['appliances']:>5} {phase:<8} | {run['requests']:>14} "
+                f"{run['logins']:>6} {run['wall_s']:>7.2f}s {run['peak_mib']:>5.0f}MiB | {factor:.2f}x"
+            )
+    return lines
+
+
+def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, met: bool, value: str) -> None:
+        checks.append({"target": name, "met": bool(met), "value": value})
+
+    plain = [r for r in results["pool"] if r["latency_ms"] == 0]
+    for phase in ("converge", "no-op", "one member changed", "absent"):
+        counts = {r["n"]: r["adcops"]["requests"] for r in plain if r["phase"] == phase}
+        check(f"{phase}: requests the same at every N", len(set(counts.values())) == 1, str(counts))
+    noop = max(r["adcops"]["requests"] for r in plain if r["phase"] == "no-op")
+    check(f"no-op at most {MAX_NOOP_REQUESTS} requests", noop <= MAX_NOOP_REQUESTS, str(noop))
+    converge = max(r["adcops"]["requests"] for r in plain if r["phase"] == "converge")
+    check(f"converge at most {MAX_CONVERGE_REQUESTS} requests", converge <= MAX_CONVERGE_REQUESTS, str(converge))
+    logins = max(r["adcops"]["logins"] for r in results["pool"])
+    check(f"at most {MAX_LOGINS} login per role run", logins <= MAX_LOGINS, str(logins))
+    for phase in ("converge", "no-op"):
+        row = next((r for r in plain if r["n"] == 100 and r["phase"] == phase and r.get("official")), None)
+        if row is None:
+            check(f"N=100 {phase}: >= {MIN_REQUEST_RATIO}x fewer requests, >= {MIN_WALL_RATIO}x less wall time",
+                  False, "not measured: " + results["official"]["source"])  # fmt: skip
+            continue
+        req = row["official"]["requests"] / row["adcops"]["requests"]
+        wall = row["official"]["wall_s"] / row["adcops"]["wall_s"]
+        check(f"N=100 {phase}: >= {MIN_REQUEST_RATIO}x fewer requests than netscaler.adc", req >= MIN_REQUEST_RATIO,
+              f"{req:.1f}x")  # fmt: skip
+        check(f"N=100 {phase}: >= {MIN_WALL_RATIO}x less wall time than netscaler.adc", wall >= MIN_WALL_RATIO,
+              f"{wall:.1f}x")  # fmt: skip
+    big = next((r for r in plain if r["n"] == 1000 and r["phase"] == "converge"), None)
+    if big:
+        check(f"N=1000 converge under {MAX_N1000_CONVERGE_S} s", big["adcops"]["wall_s"] < MAX_N1000_CONVERGE_S,
+              f"{big['adcops']['wall_s']:.1f} s")  # fmt: skip
+    fleets = {f["appliances"]: f["phases"]["converge"]["wall_s"] for f in results["fleet"]}
+    if 1 in fleets and 16 in fleets:
+        factor = fleets[16] / fleets[1]
+        check(f"16 appliances converge in less than {MAX_FLEET16_FACTOR}x the time of one",
+              factor < MAX_FLEET16_FACTOR, f"{factor:.2f}x")  # fmt: skip
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000", help="pool sizes (default 10,100,1000)")
+    parser.add_argument("--official-sizes", default="10,100", help="pool sizes for netscaler.adc (default 10,100)")
+    parser.add_argument("--fleets", default="1,4,16", help="appliance counts (default 1,4,16)")
+    parser.add_argument("--fleet-members", type=int, default=100, help="pool size per appliance (default 100)")
+    parser.add_argument("--latency-ms", type=float, default=20, help="the remote-appliance run at N=100 (0: skip)")
+    parser.add_argument("--no-official", action="store_true", help="skip the netscaler.adc column")
+    parser.add_argument(
+        "--official-latency", action="store_true", help="also run netscaler.adc in the latency run (long)"
+    )
+    parser.add_argument("--output", default=str(RESULTS), help="where to write the JSON results")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    official_sizes = {int(s) for s in args.official_sizes.split(",") if s}
+    fleets = [int(s) for s in args.fleets.split(",") if s]
+
+    workdir = Path(tempfile.mkdtemp(prefix="adcops-bench-"))
+    started = time.monotonic()
+    try:
+        results: dict[str, Any] = {"machine": machine(), "pool": [], "fleet": []}
+        official, source = (None, "skipped (--no-official)") if args.no_official else find_official(workdir)
+        results["official"] = {"source": source if official else f"column skipped: {source}"}
+        if official is None:
+            print(f"netscaler.adc column skipped: {source}", flush=True)
+        runner = Runner(workdir, official)
+
+        runs = [(n, 0.0) for n in sizes] + ([(100, args.latency_ms)] if args.latency_ms else [])
+        rows: dict[tuple[int, float], list[dict[str, Any]]] = {}
+        for size, latency in runs:
+            print(f"N={size} latency={latency:g}ms: adcops.netscaler role ...", flush=True)
+            ours = role_phases(runner, size, latency)
+            rows[size, latency] = []
+            for phase, run in ours.items():
+                print(f"  {phase:<19} {fmt_run(run)}", flush=True)
+                row = {"n": size, "latency_ms": latency, "phase": phase, "adcops": run}
+                if official is not None:
+                    row["official_note"] = "not measured (converge and no-op only)"
+                rows[size, latency].append(row)
+                results["pool"].append(row)
+            save(args.output, results)
+        for count in fleets:
+            print(f"fleet of {count} appliances, N={args.fleet_members} each ...", flush=True)
+            results["fleet"].append(
+                {"appliances": count, "members": args.fleet_members,
+                 "phases": fleet(runner, count, args.fleet_members)}
+            )  # fmt: skip
+            save(args.output, results)
+        # netscaler.adc last and smallest first: by far the longest part, and an estimate can skip a size.
+        last_official: tuple[int, float] | None = None  # (N, seconds for converge + no-op)
+        for size, latency in sorted(runs, key=lambda run: (run[1], run[0])) if official is not None else []:
+            estimate = last_official[1] * size / last_official[0] if last_official else None
+            if latency and not args.official_latency:
+                note = "not run (--official-latency)"
+            elif not latency and size not in official_sizes:
+                note = "not run (--official-sizes)"
+                if estimate is not None and estimate > OFFICIAL_LIMIT_S:
+                    note = f"skipped: about {estimate / 60:.0f} min (over {OFFICIAL_LIMIT_S // 60} min)"
+            else:
+                print(f"N={size} latency={latency:g}ms: netscaler.adc modules ...", flush=True)
+                theirs = official_phases(runner, size, latency)
+                for phase, run in theirs.items():
+                    print(f"  {phase:<19} {fmt_run(run)}", flush=True)
+                if not latency:
+                    last_official = (size, theirs["converge"]["wall_s"] + theirs["no-op"]["wall_s"])
+                for row in rows[size, latency]:
+                    if row["phase"] in theirs:
+                        row["official"] = theirs[row["phase"]]
+                        row.pop("official_note", None)
+                save(args.output, results)
+                continue
+            for row in rows[size, latency]:
+                row["official_note"] = note
+        results["targets"] = check_targets(results)
+        results["total_s"] = round(time.monotonic() - started, 1)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    lines = table(results)
+    lines += ["", "Targets (issue 17):"]
+    lines += [f"  {'met   ' if c['met'] else 'MISSED'} {c['target']}: {c['value']}" for c in results["targets"]]
+    lines.append(f"\nbench finished in {results['total_s']:.0f} s; results in {args.output}")
+    print("\n".join(lines))
+    save(args.output, results)
+    return 0
+
+
+def save(path: str, results: dict[str, Any]) -> None:
+    """Written after every scenario, so a long run that is stopped still leaves what it measured."""
+    Path(path).write_text(json.dumps(results, indent=1) + "\n")

@@ -1,0 +1,42 @@
+"""make test's cheap guard of `make bench`: a no-op run of the healthchecked_pool role costs the same requests at
+N = 10 and N = 200 members, at most 10 requests and exactly one login, the HA gate's read of `hanode` included
+(netscaler_node ha.yml reads in the role's session); tests/bench/bench.py measures the rest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.helpers.runner import REPO, recap, run_playbook
+from tests.integration.test_nitro_session import HANODE, LOGIN, pool_vars
+
+PLAYBOOK = REPO / "playbooks" / "healthchecked_pool.yml"
+MAX_NOOP_REQUESTS = 10
+
+
+def play(sim: Any, size: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    sim.clear_requests()
+    proc = run_playbook(PLAYBOOK, extra_vars=pool_vars(sim, size))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return sim.requests(), recap(proc.stdout)
+
+
+@pytest.mark.slow
+def test_noop_requests_do_not_grow_with_the_pool(sim):
+    noop: dict[int, Counter[str]] = {}
+    for size in (10, 200):
+        sim.reset()
+        sim.set_time_scale(100)  # the health prober of 200 members stays out of the way
+        _converge, counts = play(sim, size)
+        assert counts["changed"] >= 3
+        log, counts = play(sim, size)
+        assert counts["changed"] == 0
+        assert all(entry["method"] == "GET" or entry["path"].endswith(("/login", "/logout")) for entry in log)
+        noop[size] = Counter(f"{entry['method']} {entry['path']}" for entry in log)
+        assert [(entry["method"], entry["path"]) for entry in log[:2]] == [("POST", LOGIN), ("GET", HANODE)]
+        assert noop[size][f"POST {LOGIN}"] == 1, noop[size]
+    assert noop[10] == noop[200], f"no-op requests depend on the pool size: {noop}"
+    total = sum(noop[10].values())
+    assert total <= MAX_NOOP_REQUESTS, f"a no-op run costs {total} requests, the HA gate included: {noop[10]}"
