@@ -339,7 +339,10 @@ class HealthcheckManager(ModuleManager):
         healthcheck = {"name": self.name, "monitor_type": mtype, **cloud}
         after = {"healthcheck": healthcheck, "services": [], "servicegroups": []}
         self.actions += [f"create monitor {self.name} ({mtype})", f"bind {self.name} to the members of {vserver}"]
-        return self.result(True, before={}, after=after, actions=self.actions, healthcheck=after["healthcheck"])
+        # members: returned whenever state=present; a vserver that does not exist yet has none to report.
+        return self.result(
+            True, before={}, after=after, actions=self.actions, healthcheck=after["healthcheck"], members=[]
+        )
 
     @staticmethod
     def snapshot(monitor: dict[str, Any] | None, bound: Members) -> dict[str, Any]:
