@@ -495,8 +495,19 @@ class SimCore:
         items, params = self._items(res, body)
         if action is None:
             if res in BINDINGS:
-                # Bindings are added with PUT (COLL, CITRIX-OLD, JAVA-SDK; nitro_api.md §1.3).
-                raise NitroError(400, 1074, "add command not present for this resource")
+                # POST binds like PUT, with the same checks and answers (409/273 duplicate, 404 missing parent):
+                # the official collection's standalone binding modules POST (create_resource) and its CI runs them
+                # against a NetScaler CPX; inline bindings PUT. 201 as for any add (inferred).
+                return self._run(
+                    h,
+                    query,
+                    items,
+                    params,
+                    lambda it: app.bind(res, it, None),
+                    ok_status=201,
+                    rollbackable=True,
+                    bulk_fault=bulk_fault,
+                )
             idem = query.get("idempotent", "").lower() == "yes"
             return self._run(
                 h,
