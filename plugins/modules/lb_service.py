@@ -192,9 +192,9 @@ options:
         uses it - no other service, servicegroup member or GSLB service, and it has no comment. Other servers
         stay.
       - NITRO keeps a server when its service is deleted, so without this a removed pool leaves one server object
-        per member behind. Removing a server may also remove the services and servicegroup members that use
-        it (inferred, not verified on an appliance), hence the checks, read with one GET each of the services, servicegroup members and GSLB
-        services.
+        per member behind. Removing a server may also remove the services and servicegroup members that use it
+        (inferred, not verified on an appliance), hence the checks, read with one GET each of the services,
+        servicegroup members, GSLB services and servers.
     type: bool
     default: false
 extends_documentation_fragment:
