@@ -20,6 +20,8 @@ export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_FORCE_COLOR := 0
 
 PYTEST_ARGS ?=
+# make demo DEMO_ARGS=--verbose prints the raw Ansible output of every run
+DEMO_ARGS ?=
 
 .PHONY: venv collection demo test test-deps lint ruff ansible-lint sanity pytest unit sim integration faults bench clean \
 	docs core-venvs core-matrix browser-deps
@@ -37,7 +39,7 @@ collection: venv
 	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
 
 demo: collection
-	$(BIN)/python -m tests.demo
+	$(BIN)/python -m tests.demo $(DEMO_ARGS)
 
 test: collection lint sanity docs pytest core-matrix
 

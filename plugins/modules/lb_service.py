@@ -185,6 +185,18 @@ options:
       - The V(false) default deletes as NITRO does, which also removes the service from every vserver.
     type: bool
     default: false
+  purge_servers:
+    description:
+      - With O(state=absent) (or items with C(state=absent)), also delete the C(server) object of each deleted
+        service when NITRO created it for that service - it is named after its own address - and nothing else
+        uses it - no other service, servicegroup member or GSLB service, and it has no comment. Other servers
+        stay.
+      - NITRO keeps a server when its service is deleted, so without this a removed pool leaves one server object
+        per member behind. Removing a server may also remove the services and servicegroup members that use it
+        (inferred, not verified on an appliance), hence the checks, read with one GET each of the services,
+        servicegroup members, GSLB services and servers.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
@@ -279,6 +291,11 @@ recreated:
   returned: success
   type: list
   elements: str
+deleted_servers:
+  description: Names of the server objects O(purge_servers) deleted (or would delete in check mode).
+  returned: success
+  type: list
+  elements: str
 """
 
 from typing import Any
@@ -370,6 +387,7 @@ def argument_spec() -> dict[str, dict[str, Any]]:
         "state": {"type": "str", "choices": STATES, "default": "present"},
         "recreate": {"type": "bool", "default": False},
         "keep_bound": {"type": "bool", "default": False},
+        "purge_servers": {"type": "bool", "default": False},
         **OPTION_SPEC,
     }
 
@@ -534,6 +552,7 @@ class ServiceManager(ModuleManager):
                 todo.after[body["name"]] = after
             vs_binds, mon_binds = self.read_bindings(names)
 
+        servers = self.unused_servers(todo.delete, existing) if self.params["purge_servers"] and todo.delete else []
         changed = todo.changed
         if changed and not self.check_mode:
             client = self.client
@@ -541,6 +560,8 @@ class ServiceManager(ModuleManager):
                 originals = [self.recreate_payload({"name": n, "state": "present"}, existing[n]) for n in recreate]
                 self.recreate(re_adds, originals, vs_binds, mon_binds)
             apply(client, SPEC, todo)
+            if servers:
+                client.delete_bulk("server", [{"name": name} for name in servers])
 
         counts = {**todo.counts, "recreated": len(recreate)}
         counts["updated"] = len(todo.update)
@@ -550,7 +571,7 @@ class ServiceManager(ModuleManager):
             shown = [final[name] for name in wanted if name in final]
         else:
             shown = [self.predicted(name, existing, todo.after) for name in wanted]
-        extra: dict[str, Any] = {"summary": counts, "recreated": recreate, "kept": kept}
+        extra: dict[str, Any] = {"summary": counts, "recreated": recreate, "kept": kept, "deleted_servers": servers}
         if self.list_mode:
             extra["services"] = shown
             before, after = todo.before, todo.after
@@ -621,6 +642,27 @@ class ServiceManager(ModuleManager):
                 f"{exc}. To restore by hand: {vs_binds + mon_binds}",
                 operation="recreate",
             ) from None
+
+    def unused_servers(self, deleted: list[str], existing: dict[str, dict[str, Any]]) -> list[str]:
+        """Servers NITRO created for the deleted services (named after their address) that nothing else uses.
+        Removing a server may remove its services too, so every user is looked for first."""
+        client: NitroClient = self.client
+        gone = set(deleted)
+        candidates = {
+            str(have["servername"])
+            for name, have in existing.items()
+            if name in gone and have.get("servername") and have.get("servername") == have.get("ipaddress")
+        }
+        if not candidates:
+            return []
+        services = existing if self.list_mode else index_by(client.get("service"), "name")
+        used = {str(svc.get("servername")) for name, svc in services.items() if name not in gone}
+        for row in client.get("servicegroup_servicegroupmember_binding", bulkbindings=True):
+            # a member added by address uses the server named after it; rows carry servername, ip or both
+            used.update(str(row.get(key)) for key in ("servername", "ip") if row.get(key))
+        used.update(str(row.get("servername")) for row in client.get("gslbservice"))
+        servers = index_by(client.get("server"), "name")
+        return sorted(name for name in candidates - used if name in servers and not servers[name].get("comment"))
 
     @staticmethod
     def predicted(name: str, existing: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict:

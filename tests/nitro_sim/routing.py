@@ -132,8 +132,11 @@ class Router:
         items = bulk.items(res, body)
         if action is None:
             if res in app.bindings:
-                # Bindings are added with PUT (netscaler.adc, the Java SDK).
-                raise not_supported("add")
+                # POST binds like PUT, with the same checks and answers (409/273 duplicate, 404 missing parent):
+                # the official collection's standalone binding modules POST (create_resource) and its CI runs them
+                # against a NetScaler CPX; inline bindings PUT. 201 as for any add (inferred).
+                return self._run(h, query, items, lambda it: app.bind(res, it, None), ok_status=201,
+                                 rollbackable=True, bulk_fault=bulk_fault)  # fmt: skip
             idem = query.get("idempotent", "").lower() == "yes"
             return self._run(h, query, items, lambda it: app.add(res, it, idem), ok_status=201,
                              rollbackable=True, bulk_fault=bulk_fault)  # fmt: skip

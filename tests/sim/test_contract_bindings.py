@@ -76,12 +76,71 @@ def test_unbind_of_missing_member_is_599_1303(api):
     assert_error(api.call("DELETE", "lbvserver_service_binding/vs1"), 400, 1095)
 
 
-def test_post_on_binding_is_not_an_add(api):
+# POST on a binding binds, as the official collection's standalone binding modules send it (create_resource),
+# with the same answers as PUT.
+def test_post_on_binding_binds(api):
     api.add("lbvserver", name="vs1", servicetype="HTTP")
     api.add("service", name="svc1", servicetype="HTTP", ip="127.0.0.20", port=80)
+    body = {"lbvserver_service_binding": {"name": "vs1", "servicename": "svc1", "weight": 7}}
+    status, answer = api.call("POST", "lbvserver_service_binding", body)
+    assert (status, answer["errorcode"]) == (201, 0), answer
+    rows = api.get("lbvserver_service_binding", "vs1")
+    assert [(r["servicename"], r["weight"]) for r in rows] == [("svc1", "7")]
+
+
+def test_post_duplicate_binding_is_409_273_like_put(api):
+    api.lb_setup()
     body = {"lbvserver_service_binding": {"name": "vs1", "servicename": "svc1"}}
-    assert_error(api.call("POST", "lbvserver_service_binding", body), 400, 1074)
+    assert_error(api.call("POST", "lbvserver_service_binding", body), 409, 273)
+    assert len(api.get("lbvserver_service_binding", "vs1")) == 1
+
+
+def test_post_binding_to_missing_parent_or_member_like_put(api):
+    api.add("lbvserver", name="vs1", servicetype="HTTP")
+    api.add("service", name="svc1", servicetype="HTTP", ip="127.0.0.20", port=80)
+    for method in ("POST", "PUT"):
+        missing_vs = {"lbvserver_service_binding": {"name": "nope", "servicename": "svc1"}}
+        assert_error(api.call(method, "lbvserver_service_binding", missing_vs), 404, 258)
+        missing_svc = {"lbvserver_service_binding": {"name": "vs1", "servicename": "nope"}}
+        assert_error(api.call(method, "lbvserver_service_binding", missing_svc), 404, 344)
+        no_parent_key = {"lbvserver_service_binding": {"servicename": "svc1"}}
+        assert_error(api.call(method, "lbvserver_service_binding", no_parent_key), 400, 1095)
     assert _empty(api, "lbvserver_service_binding/vs1")
+
+
+def test_post_monitor_binding_and_default_monitor_rules(api):
+    api.add("service", name="svc1", servicetype="ANY", ip="127.0.0.20", port="*")
+    api.add("lbmonitor", monitorname="m-ping", type="PING")
+    body = {"service_lbmonitor_binding": {"name": "svc1", "monitor_name": "m-ping"}}
+    status, answer = api.call("POST", "service_lbmonitor_binding", body)
+    assert (status, answer["errorcode"]) == (201, 0), answer
+    assert [r["monitor_name"] for r in api.get("service_lbmonitor_binding", "svc1")] == ["m-ping"]
+    assert_error(api.call("POST", "service_lbmonitor_binding", body), 409, 273)
+    default = {"service_lbmonitor_binding": {"name": "svc1", "monitor_name": "ping-default"}}
+    assert_error(api.call("POST", "service_lbmonitor_binding", default), 599, 2165)
+    missing = {"service_lbmonitor_binding": {"name": "nope", "monitor_name": "m-ping"}}
+    assert_error(api.call("POST", "service_lbmonitor_binding", missing), 404, 344)
+
+
+def test_post_bulk_bind_with_rollback(api):
+    api.add("lbvserver", name="vs1", servicetype="HTTP")
+    api.add("service", name="svc1", servicetype="HTTP", ip="127.0.0.20", port=80)
+    body = {
+        "params": {"onerror": "rollback"},
+        "lbvserver_service_binding": [
+            {"name": "vs1", "servicename": "svc1"},
+            {"name": "vs1", "servicename": "nope"},
+        ],
+    }
+    status, answer = api.call("POST", "lbvserver_service_binding", body)
+    assert (status, answer["errorcode"]) == (207, 1243), answer
+    assert [r["errorcode"] for r in answer["response"]] == [0, 344]
+    assert _empty(api, "lbvserver_service_binding/vs1")
+
+
+def test_post_on_unknown_binding_is_1074(api):
+    body = {"lbvserver_nosuch_binding": {"name": "vs1"}}
+    assert_error(api.call("POST", "lbvserver_nosuch_binding", body), 400, 1074)
 
 
 def test_delete_of_bound_service_removes_the_binding(api):
