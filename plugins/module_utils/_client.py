@@ -334,15 +334,7 @@ class NitroClient:
         if self._token is None:
             return False
         try:
-            self._send(
-                "POST",
-                "/config/logout",
-                body={"logout": {}},
-                operation="logout",
-                resource="logout",
-                retry=False,
-                deadline=deadline,
-            )
+            self._post_logout(deadline)
         except NitroError as exc:
             if exc.status == 401 and exc.errorcode in SESSION_EXPIRED_CODES:
                 return False
@@ -351,6 +343,13 @@ class NitroClient:
             self.session.headers.pop("Cookie", None)
             self._token = None
         return True
+
+    def _post_logout(self, deadline: float | None) -> None:
+        """The logout request itself, never retried: a repeated logout of a closed session only errors."""
+        self._send(
+            "POST", "/config/logout", body={"logout": {}}, operation="logout", resource="logout", retry=False,
+            deadline=deadline,
+        )  # fmt: skip
 
     def _may_relogin(self) -> bool:
         """Our own session, or a given token with the credentials to replace it (one login of our own)."""
@@ -367,15 +366,7 @@ class NitroClient:
             return
         self._logged_in = False
         try:
-            self._send(
-                "POST",
-                "/config/logout",
-                body={"logout": {}},
-                operation="logout",
-                resource="logout",
-                retry=False,
-                deadline=time.monotonic() + min(self.timeout, LOGOUT_TIMEOUT),
-            )
+            self._post_logout(time.monotonic() + min(self.timeout, LOGOUT_TIMEOUT))
         except NitroError:
             # The module's outcome is already decided; a failed logout only leaves a session
             # that the appliance expires on its own (§1.2, 30 min default).
