@@ -115,7 +115,8 @@ def test_create_idempotent_update_and_diff(sim):
     assert sim.writes() == []
     assert len(only_gets(sim)) == 4
 
-    # update in place: interval 60 reads back as 1 MIN (nitro_api.md §2.5) and must compare equal afterwards
+    # update in place: interval 60 reads back as 1 MIN and must compare equal afterwards
+    # (https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbmonitor)
     sim.clear_requests()
     upd = hc(sim, vserver="web", ping_path="/ready", interval=60, response_time=10, unhealthy_threshold=5, _diff=True)
     assert upd["changed"] is True, upd

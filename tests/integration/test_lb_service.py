@@ -53,7 +53,7 @@ def test_create_rerun_update(sim: Any) -> None:
     assert updated["diff"]["before"]["ip"] == "127.0.10.1"
     assert updated["diff"]["after"]["ip"] == "127.0.10.2"
     assert updated["diff"]["after"]["maxclient"] == 20
-    # NITRO updates the address as `ipaddress` in a PUT (nitro_api.md §2.2).
+    # NITRO updates the address as `ipaddress` in a PUT (https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/basic/service).
     puts = [w for w in sim.writes() if w["method"] == "PUT"]
     assert len(puts) == 1 and puts[0]["body"]["service"][0]["ipaddress"] == "127.0.10.2"
     have = svc(sim, "web-01")

@@ -33,7 +33,7 @@ def only_reads(sim: Any) -> None:
 
 def test_sets_icmpresponse_on_vserver_vip_then_idempotent(sim: Any) -> None:
     add_vserver(sim, "web")
-    assert nsip(sim)["icmpresponse"] == "NONE"  # DOC-ICMP default (nitro_api.md §2.7)
+    assert nsip(sim)["icmpresponse"] == "NONE"  # documented default (configure-icmp-responses-for-virtual-servers)
     sim.clear_requests()
 
     res = run_module("ns_ip_icmp", {**connection(sim), "ipaddress": VIP, "icmpresponse": "VSVR_CNTRLD"})
@@ -204,7 +204,7 @@ def test_expected_lbvservers_warns_about_shared_vip(sim: Any) -> None:
 def test_icmp_answer_follows_vserver_control(sim: Any) -> None:
     add_vserver(sim, "web")
     nitro(sim, "PUT", "lbvserver", {"lbvserver": {"name": "web", "icmpvsrresponse": "ACTIVE"}})
-    # a vserver without services is DOWN (nitro_api.md §2.11)
+    # a vserver without services is DOWN
     default = run_module("ns_ip_icmp", {**connection(sim), "ipaddress": VIP})
     assert default["icmp_answer"]["answers"] is True  # icmpresponse NONE: always
     assert default["lbvservers"][0]["curstate"] == "DOWN"

@@ -29,7 +29,8 @@ def only_reads(sim: Any) -> None:
 
 
 def test_present_sets_only_given_then_idempotent(sim: Any) -> None:
-    assert tcpparam(sim)["downstaterst"] == "DISABLED"  # CLI-REF default (nitro_api.md §2.8)
+    # documented default: https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam
+    assert tcpparam(sim)["downstaterst"] == "DISABLED"
     sim.clear_requests()
     args = {**connection(sim), "downstaterst": "ENABLED", "nagle": "DISABLED"}
     res = run_module("ns_tcpparam", args)
@@ -107,7 +108,8 @@ def test_state_default_unsets_only_what_differs(sim: Any) -> None:
 
 
 def test_state_default_uses_release_defaults_for_changed_ones(sim: Any) -> None:
-    # ws/wsval defaults changed in 12.1 (nitro_api.md §2.8); the simulator is a 13.1: ENABLED/8.
+    # ws/wsval defaults changed in 12.1; the simulator is a 13.1: ENABLED/8.
+    # (https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam)
     set_tcpparam(sim, ws="DISABLED", wsval=4)
     sim.clear_requests()
     res = run_module("ns_tcpparam", {**connection(sim), "state": "default", "ws": "ENABLED", "wsval": 8})

@@ -1,7 +1,8 @@
 """The quiet_vip role through playbooks/quiet_vip.yml, end to end against the simulator with real loopback backends.
 
 Service states come from the simulator's real health probes (tcp-default against the backends), and what the VIP
-does comes from its behaviour engine (GET /sim/v1/vips/<ip>, nitro_api.md §2.11 rules).
+does comes from its behaviour engine (GET /sim/v1/vips/<ip>, the rules of
+https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def test_default_appliance_keeps_answering_and_drops_tcp(sim: Any, backend_facto
     assert wait_for(lambda: states(sim, vip) == {"web": "DOWN"}), sim.vip(vip)
     down = sim.vip(vip)
     assert down["answers_icmp"] is True, down  # icmpresponse NONE: always answers (DOC-ICMP)
-    assert down["tcp_to_down_vserver"] == "drop", down  # downstaterst DISABLED by default (§2.8)
+    assert down["tcp_to_down_vserver"] == "drop", down  # downstaterst DISABLED by default (nstcpparam reference)
 
 
 def test_check_mode_writes_nothing(sim: Any, backend_factory, loopback_ip) -> None:

@@ -1,4 +1,4 @@
-"""Contract: authentication, sessions, nsversion, request log and control API (nitro_api.md §1.2, §3.3)."""
+"""Contract: authentication, sessions, nsversion, request log and control API (https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-connecting.html)."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def test_custom_credentials():
 def test_nsversion_singleton(api):
     status, body = api.call("GET", "nsversion")
     assert status == 200
-    assert isinstance(body["nsversion"], dict)  # singletons are objects, not lists (§1.3)
+    assert isinstance(body["nsversion"], dict)  # singletons are objects, not lists
     assert body["nsversion"]["version"].startswith("NetScaler NS13.1: Build ")
 
 

@@ -1,4 +1,4 @@
-"""Contract: bindings and default monitors (nitro_api.md §1.3 bind/unbind, §2.6)."""
+"""Contract: bindings and default monitors (https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbvserver_service_binding)."""
 
 from __future__ import annotations
 

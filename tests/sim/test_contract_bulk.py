@@ -1,4 +1,4 @@
-"""Contract: bulk arrays, X-NITRO-ONERROR, 207/1243 and the 1,000-service round trip (nitro_api.md §1.5)."""
+"""Contract: bulk arrays, X-NITRO-ONERROR, 207/1243 and the 1,000-service round trip (https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/multiple-nitrocalls-single-request.html)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract: config resources, attribute schema and error envelope (nitro_api.md §1.3, §1.6, §1.9, §2)."""
+"""Contract: config resources, attribute schema and error envelope (NITRO reference: https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbvserver)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def test_lbvserver_add_returns_201_and_get_fills_defaults_as_strings(api):
     body = api.add("lbvserver", name="vs1", servicetype="HTTP", ipv46="127.0.0.10", port=80)
     assert body == {"errorcode": 0, "message": "Done", "severity": "NONE"}
     vs = api.one("lbvserver", "vs1")
-    assert vs["port"] == "80" and vs["td"] == "0" and vs["range"] == "1"  # numbers as strings (§1.9)
+    assert vs["port"] == "80" and vs["td"] == "0" and vs["range"] == "1"  # numbers as strings, as an appliance answers
     assert vs["lbmethod"] == "LEASTCONNECTION" and vs["m"] == "IP" and vs["persistencetype"] == "NONE"
     assert vs["timeout"] == "2" and vs["icmpvsrresponse"] == "PASSIVE" and vs["downstateflush"] == "ENABLED"
     assert vs["clttimeout"] == "180"

@@ -1,4 +1,5 @@
-"""Quiet VIPs: the rules of nitro_api.md §2.11, one test per row, first on the pure function."""
+"""Quiet VIPs: the ICMP response rules of
+configure-icmp-responses-for-virtual-servers (NetScaler docs), one test per row, first on the pure function."""
 
 from __future__ import annotations
 
