@@ -40,16 +40,16 @@ def to_seconds(value: Any, units: Any = "SEC") -> float | None:
     return float(value) * factor
 
 
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return True
+def to_number(value: Any) -> Any:
+    """The one number coercion: NITRO answers numbers as strings, ``"8"`` -> 8, ``"1.5"`` -> 1.5, ``2.0`` -> 2.
+    Anything that is no number (None, booleans, text) comes back unchanged."""
+    if value is None or isinstance(value, bool):
+        return value
     try:
-        float(str(value))
-    except ValueError:
-        return False
-    return True
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() else number
 
 
 def canonical(value: Any) -> Any:
@@ -60,9 +60,9 @@ def canonical(value: Any) -> Any:
         return "yes" if value else "no"
     if isinstance(value, (list, tuple, set)):
         return tuple(sorted(str(canonical(v)) for v in value))
-    if _is_number(value):
-        number = float(value)
-        return int(number) if number.is_integer() else number
+    number = to_number(value)
+    if isinstance(number, (int, float)):
+        return number
     return str(value).strip().casefold()
 
 
@@ -103,24 +103,32 @@ def differences(
     keys: Iterable[str] | None = None,
     read_as: Mapping[str, str] | None = None,
     normalizers: Mapping[str, Callable[[Any], Any]] | None = None,
+    unset: bool = False,
+    exact: Iterable[str] = (),
 ) -> DifferenceTracker:
-    """Compare the user's values (``want``, None = not managed) with what NITRO shows (``have``).
+    """Compare the user's values (``want``) with what NITRO shows (``have``).
 
-    ``read_as`` maps an option to the attribute NITRO returns it under (service ``ip`` is
-    read back as ``ipaddress``, §2.2). ``normalizers`` turn both sides into comparable values.
+    A None in ``want`` means "not managed", or with ``unset`` "must be empty" (lbmonitor ``customheaders``).
+    ``read_as`` maps an option to the attribute NITRO returns it under (service ``ip`` is read back as
+    ``ipaddress``). ``normalizers`` turn both sides into comparable values; ``exact`` keys compare as text,
+    case included.
     """
     tracker = DifferenceTracker()
     have = have or {}
     read_as = read_as or {}
     normalizers = normalizers or {}
+    exact = frozenset(exact)
     for key in keys if keys is not None else want.keys():
         wanted = want.get(key)
-        if wanted is None:
-            continue
         current = have.get(read_as.get(key, key))
+        if wanted is None:
+            if unset and key in want and current not in (None, "", []):
+                tracker.add(key, current, None)
+            continue
         normalize = normalizers.get(key)
         left, right = (normalize(wanted), normalize(current)) if normalize else (wanted, current)
-        if not values_equal(left, right):
+        equal = str(left or "") == str(right or "") if key in exact else values_equal(left, right)
+        if not equal:
             tracker.add(key, current, wanted)
     return tracker
 

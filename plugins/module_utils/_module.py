@@ -23,6 +23,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._client import (
     NitroClient,
     NitroError,
 )
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import ApplianceStateError, InvalidOptions
 
 
 def env_fallback(*names: str) -> str:
@@ -137,7 +138,7 @@ def check_connection(params: dict[str, Any], warn: Callable[[str], None]) -> dic
         elif params.get("nitro_protocol") == "http":
             warn("ca_bundle is ignored with nitro_protocol http")
     if errors:
-        raise ParameterError("; ".join(errors))
+        raise InvalidOptions("; ".join(errors))
     return {
         "nsip": nsip,
         "user": user,
@@ -148,10 +149,6 @@ def check_connection(params: dict[str, Any], warn: Callable[[str], None]) -> dic
         "ca_bundle": ca_bundle or None,
         "timeout": timeout,
     }
-
-
-class ParameterError(Exception):
-    """Bad input, found before any request is sent."""
 
 
 class NitroModule:
@@ -192,7 +189,7 @@ class NitroModule:
         if self._client is None:
             settings = self.connection_settings()
             if not settings["auth_token"] and not (settings["user"] and settings["password"]):
-                raise ParameterError(
+                raise InvalidOptions(
                     "set nitro_user and nitro_pass, or nitro_auth_token "
                     "(or their NETSCALER_NITRO_* environment variables) to authenticate to NITRO"
                 )
@@ -221,9 +218,9 @@ class NitroModule:
             manager.validate()
             result = manager.run()
             if result.get("changed") and self.params["save_config"] and not self.check_mode:
-                self.client.save_config()
+                manager.write(self.client.save_config)
                 result["config_saved"] = True
-        except ParameterError as exc:
+        except (InvalidOptions, ApplianceStateError) as exc:
             failure = {"msg": str(exc)}
         except NitroError as exc:
             failure = {"msg": str(exc), "nitro_error": exc.to_dict()}
@@ -260,13 +257,14 @@ class ModuleManager:
         return self.nitro.client
 
     def validate(self) -> None:
-        """Raise ParameterError for bad input. Must not send requests."""
+        """Raise InvalidOptions for bad input (all of it at once, see ``_validate.Problems``). No requests."""
 
     def run(self) -> dict[str, Any]:
         raise NotImplementedError
 
     def write(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a write unless in check mode; check mode sends only GETs."""
+        """The one gate for writes: run ``operation`` (a client write, or a function that writes, such as
+        ``_resource.apply``) unless in check mode, which sends only GETs."""
         if self.check_mode:
             return None
         return operation(*args, **kwargs)

@@ -3,11 +3,12 @@
 """Converge a list of named NITRO objects with a constant number of requests.
 PRIVATE to the adcops.netscaler collection.
 
-One GET reads the existing set; :func:`plan` compares it with what the user wants;
-:func:`apply` sends at most one bulk request per kind of change (add, update,
-enable, disable, delete), so 500 services cost about as much as 5. Adds run with
-``X-NITRO-ONERROR: rollback``, the only kind (with binds) NITRO can roll back
-(nitro_api.md §1.5), so a failed add leaves nothing half-created.
+One GET reads the existing set; :func:`plan` compares it with what the user wants (and plans the recreate of
+objects whose immutable attributes differ); :func:`apply` sends at most one bulk request per kind of change
+(recreate, add, update, enable, disable, delete), so 500 services cost about as much as 5. Adds run with
+``X-NITRO-ONERROR: rollback``, which NITRO honours for adds and binds, so a failed add leaves nothing
+half-created (NITRO bulk operations:
+https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/performing-bulk-operations).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient
+from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient, NitroError
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, pick
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import ApplianceStateError
 
-# Admin-disabled objects read back as OUT OF SERVICE (curstate/svrstate, §2.1/§2.2); a graceful
+# Admin-disabled objects read back as OUT OF SERVICE (curstate of lbvserver, svrstate of service); a graceful
 # disable shows GOING OUT OF SERVICE until its delay runs out.
 DISABLED_STATES = frozenset({"OUT OF SERVICE", "GOING OUT OF SERVICE", "DOWN WHEN GOING OUT OF SERVICE", "DISABLED"})
 
@@ -37,6 +39,8 @@ class ResourceSpec:
     normalizers: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
     state_attr: str | None = None  # read-only state that tells enabled from disabled
     disable_options: tuple[str, ...] = ()  # extra keys a disable takes (service: graceful, delay)
+    carry_one_of: tuple[str, ...] = ()  # exclusive attributes: a recreate carries over the first one set
+    bulk: bool = True  # False: one object per task, so a recreate deletes and restores it with plain calls
 
     def managed(self, want: Mapping[str, Any]) -> dict[str, Any]:
         return {key: want.get(key) for key in self.attributes if want.get(key) is not None}
@@ -62,12 +66,18 @@ class Plan:
     enable: list[dict[str, Any]] = field(default_factory=list)
     disable: list[dict[str, Any]] = field(default_factory=list)
     immutable: dict[str, list[str]] = field(default_factory=dict)  # name -> immutable options that differ
+    recreate: list[dict[str, Any]] = field(default_factory=list)  # add bodies of the objects to recreate
+    restore: list[dict[str, Any]] = field(default_factory=list)  # their add bodies as they are now
     before: dict[str, dict[str, Any]] = field(default_factory=dict)
     after: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return bool(self.add or self.update or self.delete or self.enable or self.disable or self.immutable)
+        return bool(self.add or self.update or self.delete or self.enable or self.disable or self.recreate)
+
+    @property
+    def recreated(self) -> list[str]:
+        return sorted(self.immutable)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -77,6 +87,7 @@ class Plan:
             "deleted": len(self.delete),
             "enabled": len(self.enable),
             "disabled": len(self.disable),
+            "recreated": len(self.recreate),
         }
 
 
@@ -84,8 +95,50 @@ def index_by(objs: Iterable[Mapping[str, Any]], key: str) -> dict[str, dict[str,
     return {str(obj[key]): dict(obj) for obj in objs if obj.get(key) is not None}
 
 
-def plan(spec: ResourceSpec, desired: Sequence[Mapping[str, Any]], existing: Mapping[str, Mapping[str, Any]]) -> Plan:
-    """Work out every change; nothing is sent. Each desired item carries ``state``."""
+def immutable_error(spec: ResourceSpec, name: str, keys: Iterable[str], have: Mapping[str, Any], want: Mapping) -> str:
+    shown = ", ".join(
+        f"{key} (current {have.get(spec.read_as.get(key, key))!r}, wanted {want.get(key)!r})" for key in keys
+    )
+    return (
+        f"{spec.resource} {name!r}: cannot change {shown}: NITRO cannot update these attributes. "
+        "Set recreate=true to delete and re-add the object (its bindings are restored)"
+    )
+
+
+def recreate_payload(spec: ResourceSpec, want: Mapping[str, Any], have: Mapping[str, Any]) -> dict[str, Any]:
+    """The add body of a recreated object: the wanted values, every other attribute carried over from ``have``.
+    With ``want`` naming only the key (state present), the body that puts ``have`` back as it is."""
+    body: dict[str, Any] = {spec.key: want[spec.key], **spec.managed(want)}
+
+    def current(key: str) -> Any:
+        return have.get(spec.read_as.get(key, key))
+
+    if not any(key in body for key in spec.carry_one_of):
+        chosen = next((key for key in spec.carry_one_of if current(key) not in (None, "")), None)
+        if chosen:
+            body[chosen] = current(chosen)
+    for key in spec.attributes:
+        if key not in body and key not in spec.carry_one_of and current(key) not in (None, ""):
+            body[key] = current(key)
+    state = want.get("state", "present")
+    if state == "disabled" or (state == "present" and spec.is_disabled(have)):
+        body["state"] = "DISABLED"
+    return body
+
+
+def plan(
+    spec: ResourceSpec,
+    desired: Sequence[Mapping[str, Any]],
+    existing: Mapping[str, Mapping[str, Any]],
+    *,
+    recreate: bool = False,
+) -> Plan:
+    """Work out every change; nothing is sent. Each desired item carries ``state``.
+
+    An object whose immutable attributes differ is recreated when ``recreate`` is true (deleted and added
+    again with the wanted values, the rest carried over); otherwise the plan fails with ApplianceStateError
+    naming the attributes, their current and their wanted values.
+    """
     result = Plan()
     for want in desired:
         name = str(want[spec.key])
@@ -113,11 +166,18 @@ def plan(spec: ResourceSpec, desired: Sequence[Mapping[str, Any]], existing: Map
             continue
         diff = differences(managed, have, read_as=spec.read_as, normalizers=spec.normalizers)
         frozen = [key for key in diff.keys if key in spec.immutable]
-        if frozen:
-            result.immutable[name] = frozen
-        mutable = {key: managed[key] for key in diff.keys if key not in spec.immutable}
         before = spec.view(have)
         after = {**before, **{key: managed[key] for key in diff.keys}}
+        if frozen:
+            result.immutable[name] = frozen
+            body = recreate_payload(spec, want, have)
+            result.recreate.append(body)
+            result.restore.append(recreate_payload(spec, {spec.key: want[spec.key]}, have))
+            if spec.state_attr:
+                after["state"] = "disabled" if body.get("state") == "DISABLED" else "enabled"
+            result.before[name], result.after[name] = before, after
+            continue
+        mutable = {key: managed[key] for key in diff.keys if key not in spec.immutable}
         if mutable:
             result.update.append(
                 {spec.key: want[spec.key], **{spec.update_as.get(k, k): v for k, v in mutable.items()}}
@@ -134,11 +194,78 @@ def plan(spec: ResourceSpec, desired: Sequence[Mapping[str, Any]], existing: Map
         if after != before:
             result.before[name] = before
             result.after[name] = after
+    if result.immutable and not recreate:
+        first, *others = result.recreated
+        want = next(item for item in desired if str(item[spec.key]) == first)
+        message = immutable_error(spec, first, result.immutable[first], existing[first], want)
+        if others:
+            message += f" ({len(others)} more {spec.resource}(s) have immutable changes: {', '.join(others)})"
+        raise ApplianceStateError(message)
     return result
 
 
-def apply(client: NitroClient, spec: ResourceSpec, todo: Plan) -> None:
-    """Send the plan: adds (rollback), updates, enables, disables, deletes; one bulk call each."""
+@dataclass
+class Rebind:
+    """What a recreate binds again after the re-add, and how it puts the original bindings back."""
+
+    bind: Callable[[], Any]
+    restore: Callable[[], Any]
+    described: str  # the original bindings: "2 vserver binding(s) and 1 monitor binding(s)"
+    listing: Any  # what to bind by hand when binding fails
+
+
+def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind) -> None:
+    """Delete, re-add with the new values, bind again. If the re-add fails, put back exactly what was removed
+    (the objects as they were and their bindings); say what is lost if that fails too."""
+    names = [str(body[spec.key]) for body in todo.recreate]
+    shown = ", ".join(names)
+    noun, them, be = (f"{spec.resource}(s)", "their", "were") if spec.bulk else (spec.resource, "its", "was")
+    were = "they were" if spec.bulk else "it was"
+    named = None if spec.bulk else names[0]
+    if spec.bulk:
+        client.delete_bulk(spec.resource, [{spec.key: name} for name in names], key=spec.key)
+    else:
+        for name in names:
+            client.delete(spec.resource, name)
+    try:
+        client.add_bulk(spec.resource, todo.recreate, key=spec.key, onerror="rollback")
+    except NitroError as exc:
+        try:
+            if spec.bulk:
+                client.add_bulk(spec.resource, todo.restore, key=spec.key, onerror="rollback")
+            else:
+                for body in todo.restore:
+                    client.add(spec.resource, body, key=spec.key)
+            rebind.restore()
+        except NitroError as again:
+            raise again.restated(
+                f"recreate of {noun} {shown} failed ({exc}) and putting the original(s) back failed too "
+                f"({again}). Removed and NOT restored: {noun} {todo.restore}; bindings {rebind.listing}",
+                operation="recreate",
+                name=named,
+            ) from None
+        raise exc.restated(
+            f"recreate of {noun} {shown} failed, so nothing was changed in the end: the {noun} {be} deleted and "
+            f"restored exactly as {were}, with {them} {rebind.described}. The re-add failed with: {exc}",
+            operation="recreate",
+            name=named,
+        ) from None
+    try:
+        rebind.bind()
+    except NitroError as exc:
+        raise exc.restated(
+            f"{noun} {shown} {be} recreated with the new values, but binding {them} members again failed: {exc}. "
+            f"To bind by hand: {rebind.listing}",
+            operation="recreate",
+            name=named,
+        ) from None
+
+
+def apply(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind | None = None) -> None:
+    """Send the plan: recreates, adds (rollback), updates, enables, disables, deletes; one bulk call each.
+    Call it through ``ModuleManager.write``, the one place check mode stops writes."""
+    if todo.recreate:
+        _recreate(client, spec, todo, rebind or Rebind(lambda: None, lambda: None, "bindings", []))
     if todo.add:
         client.add_bulk(spec.resource, todo.add, key=spec.key, onerror="rollback")
     if todo.update:

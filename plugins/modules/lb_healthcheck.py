@@ -223,10 +223,13 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     Members,
     add_body,
     bind,
-    check_params,
+    check_timing,
     derive_type,
     desired_monitor,
+    expected_codes,
+    host_header,
     monitor_differences,
+    ping_path,
     read_members,
     read_monitor_bindings,
     to_cloud,
@@ -234,14 +237,46 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     update_body,
     wildcard_services,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
+    ApplianceStateError,
+    InvalidOptions,
+    Problems,
+    nitro_name,
 )
 
 TEMP_SUFFIX = "-next"
+
+
+def at_least_one_second(option: str, value: int) -> int:
+    if value < 1:
+        raise InvalidOptions(f"{option}: {value} must be at least 1 second")
+    return value
+
+
+# response_time and interval ranges are this module's policy (CloudStack's documented 2-60 s timeout, AWS's
+# 5-300 s interval widened down to 1 s); the thresholds take the lbmonitor ranges of the attributes they map to,
+# retries 1-127 and successretries 1-32 (NITRO reference, lb/lbmonitor).
+OPTIONS = Options(
+    Option("vserver", required=True, convert=nitro_name),
+    Option("name", convert=nitro_name),
+    Option("state", choices=("present", "absent"), default="present"),
+    Option("ping_path", default="/", convert=ping_path),
+    Option("response_time", type="int", default=2, range=(1, 60)),
+    Option("interval", type="int", default=5, range=(1, 300)),
+    Option("healthy_threshold", type="int", default=2, range=(1, 32)),
+    Option("unhealthy_threshold", type="int", default=3, range=(1, 127)),
+    Option("expected_codes", type="list", elements="str", default=["200"], convert=expected_codes),
+    Option("http_method", default="GET", choices=HTTP_METHODS),
+    Option("monitor_type", choices=MONITOR_TYPES),
+    Option("port", type="int", range=(1, 65535)),
+    Option("host_header", convert=host_header),
+    Option("wait", type="bool", default=False),
+    Option("wait_timeout", type="int", default=60, convert=at_least_one_second),
+    Option("wait_for", default="all", choices=("any", "all")),
+    short_ranges=True,
+)
 CLOUD_OPTIONS = (
     "ping_path", "response_time", "interval", "healthy_threshold", "unhealthy_threshold", "expected_codes",
     "http_method", "port", "host_header",
@@ -250,17 +285,10 @@ CLOUD_OPTIONS = (
 
 class HealthcheckManager(ModuleManager):
     def validate(self) -> None:
-        errors = check_params(self.params)
-        for option in ("vserver", "name"):
-            if self.params[option] is not None:
-                try:
-                    check_name(option, self.params[option])
-                except ParameterError as exc:
-                    errors.append(str(exc))
-        if self.params["wait_timeout"] < 1:
-            errors.append(f"wait_timeout: {self.params['wait_timeout']} must be at least 1 second")
-        if errors:
-            raise ParameterError("; ".join(errors))
+        problems = Problems()
+        OPTIONS.check(self.params, problems)
+        problems.check(check_timing, self.params["response_time"], self.params["interval"])
+        problems.raise_any()
         self.name = self.params["name"] or f"{self.params['vserver']}-hc"
         self.actions: list[str] = []
 
@@ -274,7 +302,7 @@ class HealthcheckManager(ModuleManager):
             # run, so predict the health check instead of failing.
             return
         if self.vserver is None:
-            raise ParameterError(
+            raise ApplianceStateError(
                 f"vserver: no lbvserver named {self.params['vserver']!r} exists on the appliance; "
                 "create it first (adcops.netscaler.lb_vserver)"
             )
@@ -359,7 +387,7 @@ class HealthcheckManager(ModuleManager):
         if mtype in PORTED_TYPES and not self.params["port"]:
             stars = wildcard_services(self.members)
             if stars:
-                raise ParameterError(
+                raise ApplianceStateError(
                     f"port: required for a {mtype} health check because service(s) {', '.join(stars)} of vserver "
                     f"{self.params['vserver']!r} listen on port *; give the port to probe, or monitor_type: PING"
                 )
@@ -405,7 +433,7 @@ class HealthcheckManager(ModuleManager):
 
     def delete(self, name: str, mtype: str) -> None:
         self.actions.append(f"delete monitor {name}")
-        # Delete needs ?args=type:<TYPE> (COLL delete_arg_keys, nitro_api.md §2.5).
+        # Delete needs ?args=type:<TYPE> (NITRO reference, lb/lbmonitor "delete").
         self.write(self.client.delete, "lbmonitor", name, args={"type": mtype})
 
     def update(self, mtype: str, want: dict[str, Any]) -> bool:
@@ -489,7 +517,7 @@ class HealthcheckManager(ModuleManager):
                 return members
             if time.monotonic() >= deadline:
                 down = [f"{m['name']} ({m['state']})" for m in members if str(m["state"]).upper() != "UP"]
-                raise ParameterError(
+                raise ApplianceStateError(
                     f"wait: after {self.params['wait_timeout']} s, {'not all' if need_all else 'none of the'} "
                     f"members of vserver {self.params['vserver']!r} are UP; not UP: "
                     + (", ".join(down) if down else "(the vserver has no members)")
@@ -498,26 +526,7 @@ class HealthcheckManager(ModuleManager):
 
 
 def main() -> None:
-    NitroModule(
-        {
-            "vserver": {"type": "str", "required": True},
-            "name": {"type": "str"},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "ping_path": {"type": "str", "default": "/"},
-            "response_time": {"type": "int", "default": 2},
-            "interval": {"type": "int", "default": 5},
-            "healthy_threshold": {"type": "int", "default": 2},
-            "unhealthy_threshold": {"type": "int", "default": 3},
-            "expected_codes": {"type": "list", "elements": "str", "default": ["200"]},
-            "http_method": {"type": "str", "default": "GET", "choices": list(HTTP_METHODS)},
-            "monitor_type": {"type": "str", "choices": list(MONITOR_TYPES)},
-            "port": {"type": "int"},
-            "host_header": {"type": "str"},
-            "wait": {"type": "bool", "default": False},
-            "wait_timeout": {"type": "int", "default": 60},
-            "wait_for": {"type": "str", "default": "all", "choices": ["any", "all"]},
-        }
-    ).run(HealthcheckManager)
+    NitroModule(OPTIONS.argument_spec()).run(HealthcheckManager)
 
 
 if __name__ == "__main__":

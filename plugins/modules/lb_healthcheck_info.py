@@ -130,39 +130,44 @@ except ImportError:  # pragma: no cover - depends on the host
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck import (
-    DEFAULT_MONITORS,
     member_rows,
     read_members,
     to_cloud,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import DEFAULT_MONITORS
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
+    ApplianceStateError,
+    InvalidOptions,
+    Problems,
+    nitro_name,
 )
+
+OPTIONS = Options(Option("vserver", convert=nitro_name), Option("query"))
 
 
 class HealthcheckInfoManager(ModuleManager):
     def validate(self) -> None:
-        if self.params["vserver"] is not None:
-            check_name("vserver", self.params["vserver"])
+        problems = Problems()
+        OPTIONS.check(self.params, problems, names=("vserver",))
+        problems.raise_any()
         self.expression = None
         if self.params["query"] is not None:
             if not HAS_JMESPATH:
-                raise ParameterError(f"query: {missing_required_lib('jmespath')}\n{JMESPATH_IMPORT_ERROR}")
+                raise InvalidOptions(f"query: {missing_required_lib('jmespath')}\n{JMESPATH_IMPORT_ERROR}")
             try:
                 self.expression = jmespath.compile(self.params["query"])
             except jmespath.exceptions.JMESPathError as exc:
                 query = self.params["query"]
-                raise ParameterError(f"query: {query!r} is not a valid JMESPath expression: {exc}") from None
+                raise InvalidOptions(f"query: {query!r} is not a valid JMESPath expression: {exc}") from None
 
     def run(self) -> dict[str, Any]:
         client = self.client
         name = self.params["vserver"]
         vservers = client.get("lbvserver", name) if name else client.get("lbvserver")
         if name and not vservers:
-            raise ParameterError(f"vserver: no lbvserver named {name!r} exists on the appliance")
+            raise ApplianceStateError(f"vserver: no lbvserver named {name!r} exists on the appliance")
         monitors = {str(m.get("monitorname")): m for m in client.get("lbmonitor")} if vservers else {}
         # Every service's monitors with probe counters in one GET (the binding without a parent;
         # NITRO's bulkbindings), instead of one GET per service.
@@ -218,12 +223,7 @@ class HealthcheckInfoManager(ModuleManager):
 
 
 def main() -> None:
-    NitroModule(
-        {
-            "vserver": {"type": "str"},
-            "query": {"type": "str"},
-        }
-    ).run(HealthcheckInfoManager)
+    NitroModule(OPTIONS.argument_spec()).run(HealthcheckInfoManager)
 
 
 if __name__ == "__main__":

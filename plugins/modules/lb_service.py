@@ -300,117 +300,70 @@ deleted_servers:
 
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient, NitroError
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
-    DEFAULT_MONITORS,
     SERVICE_SERVICETYPES,
-    check_ip,
-    check_name,
-    check_range,
-    check_servicetype,
-    immutable_error,
     ip_normalizer,
-    parse_port,
-    yes_no,
+    service_bindings,
+    servicetype,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options, flag
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Plan, Rebind, apply, index_by, plan
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
+    ApplianceStateError,
+    InvalidOptions,
+    Problems,
+    ip,
+    nitro_name,
+    port,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._resource import (
-    Plan,
-    ResourceSpec,
-    apply,
-    index_by,
-    plan,
+
+STATES = ("present", "absent", "enabled", "disabled")
+# The options a list item takes (the top-level ones are every item's defaults); the NITRO attributes among them
+# are what the module manages.
+# NITRO takes `ip` when adding and reads and updates it as `ipaddress`; servicetype, port, servername and td cannot
+# be updated (NITRO reference, basic/service:
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/basic/service).
+ITEM = Options(
+    Option("name", convert=nitro_name),
+    Option("state", choices=STATES, default="present"),
+    Option("ip", convert=ip, attribute=True, read_as="ipaddress", update_as="ipaddress", normalizer=ip_normalizer),
+    Option("servername", convert=nitro_name, attribute=True, immutable=True),
+    Option("servicetype", convert=servicetype(SERVICE_SERVICETYPES, "a service type"), attribute=True, immutable=True),
+    Option("port", type="raw", convert=port, attribute=True, immutable=True, normalizer=normalize_port),
+    Option("td", type="int", range=(0, 4094), attribute=True, immutable=True),
+    Option("usip", type="bool", convert=flag, attribute=True),
+    Option("useproxyport", type="bool", convert=flag, attribute=True),
+    Option("healthmonitor", type="bool", convert=flag, attribute=True),
+    Option("maxclient", type="int", range=(0, 4294967294), attribute=True),
+    Option("cip", choices=EN_DIS, attribute=True),
+    Option("cipheader", attribute=True),
+    Option("downstateflush", choices=EN_DIS, attribute=True),
+    Option("comment", attribute=True),
+    Option("graceful", type="bool", convert=flag),
+    Option("delay", type="int", range=(0, 2**31 - 1)),
+)
+OPTIONS = Options(
+    *ITEM,
+    Option("services", type="list", elements="dict", suboptions=ITEM.item_options()),
+    Option("recreate", type="bool", default=False),
+    Option("keep_bound", type="bool", default=False),
+    Option("purge_servers", type="bool", default=False),
+)
+SPEC = ITEM.resource(
+    "service", state_attr="svrstate", disable_options=("graceful", "delay"), carry_one_of=("servername", "ip")
 )
 
-# POST takes `ip`, GET returns and PUT expects `ipaddress` (nitro_api.md §2.2, COLL NITRO_ATTRIBUTES_ALIASES).
-SPEC = ResourceSpec(
-    resource="service",
-    attributes=(
-        "ip",
-        "servername",
-        "servicetype",
-        "port",
-        "td",
-        "usip",
-        "useproxyport",
-        "healthmonitor",
-        "maxclient",
-        "cip",
-        "cipheader",
-        "downstateflush",
-        "comment",
-    ),
-    # COLL immutable_keys for service (nitro_api.md §2.2); NITRO rejects them in a PUT.
-    immutable=("servicetype", "port", "servername", "td"),
-    read_as={"ip": "ipaddress"},
-    update_as={"ip": "ipaddress"},
-    normalizers={"ip": ip_normalizer, "port": normalize_port},
-    state_attr="svrstate",
-    disable_options=("graceful", "delay"),
-)
-ITEM_KEYS = (*SPEC.attributes, "name", "state", "graceful", "delay")
-STATES = ["present", "absent", "enabled", "disabled"]
-EN_DIS = ["ENABLED", "DISABLED"]
 
-OPTION_SPEC: dict[str, dict[str, Any]] = {
-    "ip": {"type": "str"},
-    "servername": {"type": "str"},
-    "servicetype": {"type": "str"},
-    "port": {"type": "raw"},
-    "td": {"type": "int"},
-    "usip": {"type": "bool"},
-    "useproxyport": {"type": "bool"},
-    "healthmonitor": {"type": "bool"},
-    "maxclient": {"type": "int"},
-    "cip": {"type": "str", "choices": EN_DIS},
-    "cipheader": {"type": "str"},
-    "downstateflush": {"type": "str", "choices": EN_DIS},
-    "comment": {"type": "str"},
-    "graceful": {"type": "bool"},
-    "delay": {"type": "int"},
-}
-
-
-def item_spec() -> dict[str, dict[str, Any]]:
-    return {"name": {"type": "str", "required": True}, "state": {"type": "str", "choices": STATES}, **OPTION_SPEC}
-
-
-def argument_spec() -> dict[str, dict[str, Any]]:
-    return {
-        "name": {"type": "str"},
-        "services": {"type": "list", "elements": "dict", "options": item_spec()},
-        "state": {"type": "str", "choices": STATES, "default": "present"},
-        "recreate": {"type": "bool", "default": False},
-        "keep_bound": {"type": "bool", "default": False},
-        "purge_servers": {"type": "bool", "default": False},
-        **OPTION_SPEC,
-    }
-
-
-def normalize_item(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    """One wanted service in NITRO's spelling; raises ParameterError naming the option."""
-    item = {key: raw.get(key) for key in ITEM_KEYS}
-    item["name"] = check_name(f"{where}name", item["name"])
-    if item["ip"] is not None and item["servername"] is not None:
-        # NITRO answers 1092 "Arguments cannot both be specified [serverName, IP]" (nitro_api.md §1.6).
-        raise ParameterError(f"{where}ip and {where}servername are mutually exclusive; give one of them")
-    item["ip"] = check_ip(f"{where}ip", item["ip"])
-    if item["servername"] is not None:
-        item["servername"] = check_name(f"{where}servername", item["servername"])
-    item["port"] = parse_port(f"{where}port", item["port"])
-    item["servicetype"] = check_servicetype(f"{where}servicetype", item["servicetype"], SERVICE_SERVICETYPES, "a")
-    check_range(f"{where}td", item["td"], 0, 4094)
-    check_range(f"{where}maxclient", item["maxclient"], 0, 4294967294)
-    check_range(f"{where}delay", item["delay"], 0, 2**31 - 1)
-    for flag in ("usip", "useproxyport", "healthmonitor", "graceful"):
-        item[flag] = yes_no(item[flag])
+def normalize_item(raw: dict[str, Any], where: str, problems: Problems) -> dict[str, Any]:
+    """One wanted service in NITRO's spelling; each bad value adds a message naming the option."""
+    if raw.get("ip") is not None and raw.get("servername") is not None:
+        # NITRO answers 1092 "Arguments cannot both be specified [serverName, IP]".
+        problems.add(f"{where}ip and {where}servername are mutually exclusive; give one of them")
+    item = ITEM.check(raw, problems, where=where)
     if item["state"] != "disabled" and (item["graceful"] is not None or item["delay"] is not None):
-        raise ParameterError(f"{where}graceful and {where}delay apply only to state=disabled (got {item['state']})")
+        problems.add(f"{where}graceful and {where}delay apply only to state=disabled (got {item['state']})")
     return item
 
 
@@ -419,10 +372,10 @@ class ServiceManager(ModuleManager):
         params = self.params
         self.list_mode = params["services"] is not None
         if self.list_mode and params["name"] is not None:
-            raise ParameterError("name and services are mutually exclusive: name for one service, services for many")
+            raise InvalidOptions("name and services are mutually exclusive: name for one service, services for many")
         if not self.list_mode and params["name"] is None:
-            raise ParameterError("give name (one service) or services (a list of services)")
-        defaults = {key: params.get(key) for key in ITEM_KEYS if key != "name"}
+            raise InvalidOptions("give name (one service) or services (a list of services)")
+        defaults = {key: params.get(key) for key in ITEM.names if key != "name"}
         raws: list[tuple[dict[str, Any], str]] = []
         if self.list_mode:
             for index, raw in enumerate(params["services"]):
@@ -435,53 +388,22 @@ class ServiceManager(ModuleManager):
                 raws.append((merged, f"services[{index}]."))
         else:
             raws.append(({**defaults, "name": params["name"]}, ""))
+        problems = Problems()
         self.items: list[dict[str, Any]] = []
         seen: set[str] = set()
         for raw, where in raws:
-            item = normalize_item(raw, where)
+            item = normalize_item(raw, where, problems)
             if item["name"] in seen:
-                raise ParameterError(f"services: {item['name']!r} is listed more than once")
+                problems.add(f"services: {item['name']!r} is listed more than once")
             seen.add(item["name"])
             self.items.append(item)
-
-    # -- reads -------------------------------------------------------------------------------------------------
+        problems.raise_any()
 
     def read(self) -> dict[str, dict[str, Any]]:
         """One GET: the named service in single mode, every service in list mode."""
         if self.list_mode:
             return index_by(self.client.get("service"), "name")
         return index_by(self.client.get("service", self.items[0]["name"]), "name")
-
-    def read_bindings(self, names: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The lbvserver and custom monitor bindings of the services to recreate: one GET per binding type
-        for all of them (``?bulkbindings=yes`` lists every binding of a type, NITRO reference "get (all)")."""
-        client: NitroClient = self.client
-        vs_rows = [
-            row for row in client.get("lbvserver_service_binding", bulkbindings=True) if row.get("servicename") in names
-        ]
-        mon_rows = [
-            row
-            for row in client.get("service_lbmonitor_binding", bulkbindings=True)
-            if row.get("name") in names and row.get("monitor_name") not in DEFAULT_MONITORS
-        ]
-        vs_binds = []
-        for row in vs_rows:
-            body = {"name": row["name"], "servicename": row["servicename"]}
-            for key in ("weight", "order"):
-                if row.get(key) not in (None, ""):
-                    body[key] = int(float(row[key]))
-            vs_binds.append(body)
-        mon_binds = []
-        for row in mon_rows:
-            body = {"name": row["name"], "monitor_name": row["monitor_name"]}
-            if row.get("weight") not in (None, ""):
-                body["weight"] = int(float(row["weight"]))
-            if row.get("monstate"):
-                body["monstate"] = row["monstate"]
-            mon_binds.append(body)
-        return vs_binds, mon_binds
-
-    # -- planning ----------------------------------------------------------------------------------------------
 
     def check_creatable(self, existing: dict[str, dict[str, Any]]) -> None:
         missing = []
@@ -495,83 +417,46 @@ class ServiceManager(ModuleManager):
                 missing.append(f"{item['name']} ({', '.join(need)})")
         if missing:
             shown = "; ".join(missing[:10]) + (f"; and {len(missing) - 10} more" if len(missing) > 10 else "")
-            raise ParameterError(f"cannot create missing service(s) without the options NITRO requires: {shown}")
+            raise ApplianceStateError(f"cannot create missing service(s) without the options NITRO requires: {shown}")
 
-    def recreate_payload(self, item: dict[str, Any], have: dict[str, Any]) -> dict[str, Any]:
-        """The add body of a recreated service: the wanted values, the rest carried over from ``have``."""
-        body: dict[str, Any] = {"name": item["name"]}
-        for key in SPEC.attributes:
-            if item.get(key) is not None:
-                body[key] = item[key]
-        if "ip" not in body and "servername" not in body:
-            body["servername"] = have.get("servername") or None
-            if body["servername"] is None:
-                body["ip"] = have.get("ipaddress")
-                body.pop("servername")
-        for key in ("servicetype", "port", "td", "usip", "useproxyport", "healthmonitor", "maxclient", "cip"):
-            if key not in body and have.get(key) not in (None, ""):
-                body[key] = have[key]
-        for key in ("cipheader", "downstateflush", "comment"):
-            if key not in body and have.get(key) not in (None, ""):
-                body[key] = have[key]
-        if item["state"] == "disabled" or (item["state"] == "present" and SPEC.is_disabled(have)):
-            body["state"] = "DISABLED"
-        return body
+    def rebind(self, names: list[str]) -> Rebind:
+        """A recreate restores each service's vserver bindings (weight, order) and custom monitor bindings."""
+        vs_binds, mon_binds = service_bindings(self.client, set(names))
+
+        def bind() -> None:
+            if mon_binds:
+                self.client.bind_bulk("service_lbmonitor_binding", mon_binds, onerror="rollback")
+            if vs_binds:
+                self.client.bind_bulk("lbvserver_service_binding", vs_binds, onerror="rollback")
+
+        described = f"{len(vs_binds)} vserver binding(s) and {len(mon_binds)} monitor binding(s)"
+        return Rebind(bind=bind, restore=bind, described=described, listing=vs_binds + mon_binds)
 
     def run(self) -> dict[str, Any]:
         existing = self.read()
         self.check_creatable(existing)
-        todo = plan(SPEC, self.items, existing)
-        by_name = {item["name"]: item for item in self.items}
-        recreate: list[str] = sorted(todo.immutable)
-        if todo.immutable and not self.params["recreate"]:
-            name = recreate[0]
-            message = immutable_error(
-                "service", name, todo.immutable[name], existing[name], by_name[name], read_as=SPEC.read_as
-            )
-            if len(recreate) > 1:
-                message += f" ({len(recreate) - 1} more service(s) have immutable changes: {', '.join(recreate[1:])})"
-            raise ParameterError(message)
-
+        todo = plan(SPEC, self.items, existing, recreate=self.params["recreate"])
         kept = self.keep_bound(todo) if self.params["keep_bound"] and todo.delete else {}
-        re_adds: list[dict[str, Any]] = []
-        vs_binds: list[dict[str, Any]] = []
-        mon_binds: list[dict[str, Any]] = []
-        if recreate:
-            names = set(recreate)
-            # The recreated service is added with every wanted value; no separate update, enable or disable.
-            todo.update = [u for u in todo.update if u["name"] not in names]
-            todo.enable = [u for u in todo.enable if u["name"] not in names]
-            todo.disable = [u for u in todo.disable if u["name"] not in names]
-            re_adds = [self.recreate_payload(by_name[name], existing[name]) for name in recreate]
-            for body in re_adds:
-                after = dict(todo.after.get(body["name"], SPEC.view(existing[body["name"]])))
-                after.update({key: by_name[body["name"]][key] for key in SPEC.immutable if by_name[body["name"]][key]})
-                after["state"] = "disabled" if body.get("state") == "DISABLED" else "enabled"
-                todo.before.setdefault(body["name"], SPEC.view(existing[body["name"]]))
-                todo.after[body["name"]] = after
-            vs_binds, mon_binds = self.read_bindings(names)
-
+        rebind = self.rebind(todo.recreated) if todo.recreate else None
         servers = self.unused_servers(todo.delete, existing) if self.params["purge_servers"] and todo.delete else []
         changed = todo.changed
-        if changed and not self.check_mode:
-            client = self.client
-            if recreate:
-                originals = [self.recreate_payload({"name": n, "state": "present"}, existing[n]) for n in recreate]
-                self.recreate(re_adds, originals, vs_binds, mon_binds)
-            apply(client, SPEC, todo)
-            if servers:
-                client.delete_bulk("server", [{"name": name} for name in servers])
+        if changed:
+            self.write(apply, self.client, SPEC, todo, rebind)
+        if servers:
+            self.write(self.client.delete_bulk, "server", [{"name": server} for server in servers])
 
-        counts = {**todo.counts, "recreated": len(recreate)}
-        counts["updated"] = len(todo.update)
         wanted = [item["name"] for item in self.items if item["state"] != "absent"]
         if changed and not self.check_mode:
             final = self.read()
             shown = [final[name] for name in wanted if name in final]
         else:
             shown = [self.predicted(name, existing, todo.after) for name in wanted]
-        extra: dict[str, Any] = {"summary": counts, "recreated": recreate, "kept": kept, "deleted_servers": servers}
+        extra: dict[str, Any] = {
+            "summary": todo.counts,
+            "recreated": todo.recreated,
+            "kept": kept,
+            "deleted_servers": servers,
+        }
         if self.list_mode:
             extra["services"] = shown
             before, after = todo.before, todo.after
@@ -597,56 +482,10 @@ class ServiceManager(ModuleManager):
         todo.delete = [name for name in todo.delete if name not in kept]
         return kept
 
-    def rebind(self, vs_binds: list[dict[str, Any]], mon_binds: list[dict[str, Any]]) -> None:
-        if mon_binds:
-            self.client.bind_bulk("service_lbmonitor_binding", mon_binds, onerror="rollback")
-        if vs_binds:
-            self.client.bind_bulk("lbvserver_service_binding", vs_binds, onerror="rollback")
-
-    def recreate(
-        self,
-        re_adds: list[dict[str, Any]],
-        originals: list[dict[str, Any]],
-        vs_binds: list[dict[str, Any]],
-        mon_binds: list[dict[str, Any]],
-    ) -> None:
-        """Delete, re-add with the new values, bind again; if the re-add fails, put back exactly what was removed
-        (the services as they were, their vserver bindings with weight and order, their monitor bindings)."""
-        client = self.client
-        names = [body["name"] for body in re_adds]
-        shown = ", ".join(names)
-        bindings = f"{len(vs_binds)} vserver binding(s) and {len(mon_binds)} monitor binding(s)"
-        client.delete_bulk("service", [{"name": name} for name in names])
-        try:
-            client.add_bulk("service", re_adds, onerror="rollback")
-        except NitroError as exc:
-            try:
-                client.add_bulk("service", originals, onerror="rollback")
-                self.rebind(vs_binds, mon_binds)
-            except NitroError as again:
-                raise again.restated(
-                    f"recreate of service(s) {shown} failed ({exc}) and putting the originals back failed too "
-                    f"({again}). Removed and NOT restored: services {originals}; bindings {vs_binds + mon_binds}",
-                    operation="recreate",
-                ) from None
-            raise exc.restated(
-                f"recreate of service(s) {shown} failed, so nothing was changed in the end: the service(s) were "
-                f"deleted and restored exactly as they were, with their {bindings}. The re-add failed with: {exc}",
-                operation="recreate",
-            ) from None
-        try:
-            self.rebind(vs_binds, mon_binds)
-        except NitroError as exc:
-            raise exc.restated(
-                f"service(s) {shown} were recreated with the new values, but restoring their {bindings} failed: "
-                f"{exc}. To restore by hand: {vs_binds + mon_binds}",
-                operation="recreate",
-            ) from None
-
     def unused_servers(self, deleted: list[str], existing: dict[str, dict[str, Any]]) -> list[str]:
         """Servers NITRO created for the deleted services (named after their address) that nothing else uses.
         Removing a server may remove its services too, so every user is looked for first."""
-        client: NitroClient = self.client
+        client = self.client
         gone = set(deleted)
         candidates = {
             str(have["servername"])
@@ -675,9 +514,9 @@ class ServiceManager(ModuleManager):
 
 
 def main() -> None:
-    NitroModule(argument_spec(), mutually_exclusive=[["name", "services"]], required_one_of=[["name", "services"]]).run(
-        ServiceManager
-    )
+    NitroModule(
+        OPTIONS.argument_spec(), mutually_exclusive=[["name", "services"]], required_one_of=[["name", "services"]]
+    ).run(ServiceManager)
 
 
 if __name__ == "__main__":

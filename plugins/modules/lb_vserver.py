@@ -224,112 +224,79 @@ recreated:
   type: bool
 """
 
+from functools import partial
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroError
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     BINDING_KINDS,
+    LBVSERVER_SERVICETYPES,
     BindingPlan,
     apply_bindings,
     binding_view,
-    check_ip,
-    check_name,
-    check_range,
-    immutable_error,
     ip_normalizer,
     parse_members,
-    parse_port,
     plan_bindings,
     read_bindings,
+    servicetype,
+)
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Rebind, apply, plan
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
+    ApplianceStateError,
+    InvalidOptions,
+    Problems,
+    ip,
+    nitro_name,
+    port,
     upper,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
-    LBVSERVER_SERVICETYPES as SERVICETYPES,
-)
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
-)
-from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Plan, ResourceSpec, apply, plan
 
-LBMETHODS = [
+LBMETHODS = (
     "ROUNDROBIN", "LEASTCONNECTION", "LEASTRESPONSETIME", "URLHASH", "DOMAINHASH", "DESTINATIONIPHASH",
     "SOURCEIPHASH", "SRCIPDESTIPHASH", "LEASTBANDWIDTH", "LEASTPACKETS", "TOKEN", "SRCIPSRCPORTHASH", "LRTM",
     "CALLIDHASH", "CUSTOMLOAD", "LEASTREQUEST", "AUDITLOGHASH", "STATICPROXIMITY", "USER_TOKEN",
-]  # fmt: skip
-PERSISTENCE = [
+)  # fmt: skip
+PERSISTENCE = (
     "SOURCEIP", "COOKIEINSERT", "SSLSESSION", "RULE", "URLPASSIVE", "CUSTOMSERVERID", "DESTIP", "SRCIPDESTIP",
     "CALLID", "RTSPSID", "DIAMETER", "FIXSESSION", "USERSESSION", "NONE",
-]  # fmt: skip
-EN_DIS = ["ENABLED", "DISABLED"]
+)  # fmt: skip
 
-SPEC = ResourceSpec(
-    resource="lbvserver",
-    attributes=(
-        "ipv46",
-        "port",
+# servicetype, port and td cannot be updated, ipv46 can (NITRO reference, lb/lbvserver:
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbvserver).
+OPTIONS = Options(
+    Option("name", required=True, convert=nitro_name),
+    Option("ipv46", convert=partial(ip, wildcard=True), attribute=True, normalizer=ip_normalizer),
+    Option("port", type="raw", convert=port, attribute=True, immutable=True, normalizer=normalize_port),
+    Option(
         "servicetype",
-        "td",
-        "lbmethod",
-        "m",
-        "icmpvsrresponse",
-        "persistencetype",
-        "timeout",
-        "clttimeout",
-        "sessionless",
-        "downstateflush",
-        "comment",
+        convert=servicetype(LBVSERVER_SERVICETYPES, "an lbvserver service type"),
+        attribute=True,
+        immutable=True,
     ),
-    # COLL immutable_keys for lbvserver (nitro_api.md §2.1); ipv46 is updatable.
-    immutable=("servicetype", "port", "td"),
-    normalizers={"ipv46": ip_normalizer, "port": normalize_port},
-    state_attr="curstate",
+    Option("td", type="int", range=(0, 4094), attribute=True, immutable=True),
+    Option("lbmethod", choices=LBMETHODS, attribute=True),
+    Option("m", choices=("IP", "MAC", "IPTUNNEL", "TOS"), attribute=True),
+    Option("icmpvsrresponse", choices=("PASSIVE", "ACTIVE"), attribute=True),
+    Option("persistencetype", choices=PERSISTENCE, attribute=True),
+    Option("timeout", type="int", range=(0, 1440), attribute=True),
+    Option("clttimeout", type="int", range=(0, 31536000), attribute=True),
+    Option("sessionless", choices=EN_DIS, attribute=True),
+    Option("downstateflush", choices=EN_DIS, attribute=True),
+    Option("comment", attribute=True),
+    Option("state", choices=("present", "absent", "enabled", "disabled"), default="present"),
+    Option("services", type="list", elements="raw"),
+    Option("servicegroups", type="list", elements="raw"),
+    Option("purge_services", type="bool", default=True),
+    Option("purge_servicegroups", type="bool", default=True),
+    Option("recreate", type="bool", default=False),
 )
-# Carried over when the vserver is recreated and the user did not give them.
-CARRY_OVER = (
-    "servicetype",
-    "port",
-    "ipv46",
-    "lbmethod",
-    "m",
-    "icmpvsrresponse",
-    "persistencetype",
-    "timeout",
-    "clttimeout",
-    "sessionless",
-)
-CARRY_OVER += ("downstateflush", "comment", "td")
-
-
-def argument_spec() -> dict[str, dict[str, Any]]:
-    return {
-        "name": {"type": "str", "required": True},
-        "ipv46": {"type": "str"},
-        "port": {"type": "raw"},
-        "servicetype": {"type": "str"},
-        "td": {"type": "int"},
-        "lbmethod": {"type": "str", "choices": LBMETHODS},
-        "m": {"type": "str", "choices": ["IP", "MAC", "IPTUNNEL", "TOS"]},
-        "icmpvsrresponse": {"type": "str", "choices": ["PASSIVE", "ACTIVE"]},
-        "persistencetype": {"type": "str", "choices": PERSISTENCE},
-        "timeout": {"type": "int"},
-        "clttimeout": {"type": "int"},
-        "sessionless": {"type": "str", "choices": EN_DIS},
-        "downstateflush": {"type": "str", "choices": EN_DIS},
-        "comment": {"type": "str"},
-        "state": {"type": "str", "choices": ["present", "absent", "enabled", "disabled"], "default": "present"},
-        "services": {"type": "list", "elements": "raw"},
-        "servicegroups": {"type": "list", "elements": "raw"},
-        "purge_services": {"type": "bool", "default": True},
-        "purge_servicegroups": {"type": "bool", "default": True},
-        "recreate": {"type": "bool", "default": False},
-    }
+SPEC = OPTIONS.resource("lbvserver", state_attr="curstate", bulk=False)
 
 
 def mac_mode_error(merged: dict[str, Any]) -> str | None:
-    """NITRO rule 2329: MAC/IPTUNNEL only for servicetype ANY, a wildcard VIP or a sessionless vserver (ERRLIST)."""
+    """NITRO rule 2329: MAC/IPTUNNEL only for servicetype ANY, a wildcard VIP or a sessionless vserver."""
     if upper(merged.get("m")) not in ("MAC", "IPTUNNEL"):
         return None
     if (
@@ -353,50 +320,61 @@ def members_of(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 class VserverManager(ModuleManager):
     def validate(self) -> None:
         params = self.params
-        want: dict[str, Any] = {key: params.get(key) for key in SPEC.attributes}
-        want["name"] = check_name("name", params["name"])
+        problems = Problems()
+        want = OPTIONS.check(params, problems, names=("name", *SPEC.attributes))
         want["state"] = params["state"]
-        want["ipv46"] = check_ip("ipv46", want["ipv46"], wildcard=True)
-        want["port"] = parse_port("port", want["port"])
-        want["servicetype"] = upper(want["servicetype"])
-        if want["servicetype"] is not None and want["servicetype"] not in SERVICETYPES:
-            raise ParameterError(
-                f"servicetype: {params['servicetype']!r} is not an lbvserver service type; allowed: "
-                + ", ".join(SERVICETYPES)
-            )
-        check_range("td", want["td"], 0, 4094)
-        check_range("timeout", want["timeout"], 0, 1440)
-        check_range("clttimeout", want["clttimeout"], 0, 31536000)
         self.want = want
-        self.members = {kind.option: parse_members(kind.option, params[kind.option]) for kind in BINDING_KINDS}
+        self.members = {
+            kind.option: parse_members(kind.option, params[kind.option], problems) for kind in BINDING_KINDS
+        }
+        problems.raise_any()
         self.purge = {"services": params["purge_services"], "servicegroups": params["purge_servicegroups"]}
         # Rule 2329 is checked now when the given options settle it; otherwise after the GET, still before writes.
         known = all(want[key] is not None for key in ("servicetype", "ipv46", "sessionless"))
         if known:
             message = mac_mode_error(want)
             if message:
-                raise ParameterError(message)
+                raise InvalidOptions(message)
 
     def check_create(self) -> None:
         want = self.want
         if want["servicetype"] is None:
-            raise ParameterError(f"lbvserver {want['name']} does not exist; servicetype is required to create it")
+            raise ApplianceStateError(f"lbvserver {want['name']} does not exist; servicetype is required to create it")
         if want["ipv46"] not in (None, "*") and want["port"] is None:
-            raise ParameterError(
+            raise ApplianceStateError(
                 f"lbvserver {want['name']} does not exist; port is required to create it with ipv46 {want['ipv46']}"
             )
         if want["ipv46"] is None and want["port"] is not None:
-            raise ParameterError("port needs ipv46: a vserver without an address has no port")
+            raise ApplianceStateError("port needs ipv46: a vserver without an address has no port")
 
-    def recreate_payload(self, have: dict[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = {"name": self.want["name"]}
-        body.update(SPEC.managed(self.want))
-        for key in CARRY_OVER:
-            if key not in body and have.get(key) not in (None, ""):
-                body[key] = have[key]
-        if self.want["state"] == "disabled" or (self.want["state"] == "present" and SPEC.is_disabled(have)):
-            body["state"] = "DISABLED"
-        return body
+    def plan_members(self, bound: dict[str, dict[str, dict[str, Any]]], recreate: bool) -> BindingPlan:
+        if self.want["state"] == "absent":
+            return BindingPlan()
+        if not recreate:
+            return plan_bindings(self.want["name"], self.members, bound, self.purge)
+        # A recreated vserver is bound again: the wanted members, plus the existing ones where not purged.
+        wanted: dict[str, dict[str, dict[str, Any]]] = {}
+        for kind in BINDING_KINDS:
+            old = members_of(bound[kind.option])
+            given = self.members[kind.option]
+            if given is None:
+                wanted[kind.option] = old
+            elif self.purge[kind.option]:
+                wanted[kind.option] = given
+            else:
+                wanted[kind.option] = {**old, **given}
+        return plan_bindings(self.want["name"], wanted, {}, {})
+
+    def rebind(self, bound: dict[str, dict[str, dict[str, Any]]], bindings: BindingPlan) -> Rebind:
+        """A recreate binds the planned members; a failed re-add puts the old bindings (weight, order) back."""
+        old = {kind.option: members_of(bound[kind.option]) for kind in BINDING_KINDS}
+        count = sum(len(members) for members in old.values())
+        return Rebind(
+            bind=partial(apply_bindings, self.client, bindings),
+            restore=partial(apply_bindings, self.client, plan_bindings(self.want["name"], old, {}, {})),
+            described=f"{count} binding(s)",
+            listing=bindings.bind,
+        )
 
     def run(self) -> dict[str, Any]:
         want = self.want
@@ -410,44 +388,17 @@ class VserverManager(ModuleManager):
         if want["state"] != "absent":
             message = mac_mode_error(merged)
             if message:
-                raise ParameterError(message)
+                raise ApplianceStateError(message)
         bound = read_bindings(client, name) if have else {kind.option: {} for kind in BINDING_KINDS}
 
-        todo = plan(SPEC, [want], {name: have} if have else {})
-        recreate = name in todo.immutable
-        if recreate and not self.params["recreate"]:
-            raise ParameterError(immutable_error("lbvserver", name, todo.immutable[name], have, want, read_as={}))
-
-        if want["state"] == "absent":
-            bindings = BindingPlan()
-        elif recreate:
-            todo.update, todo.enable, todo.disable = [], [], []
-            re_add = self.recreate_payload(have)
-            todo.add = [re_add]
-            # Everything is bound again: the wanted members, plus the existing ones where not purged.
-            wanted: dict[str, dict[str, dict[str, Any]]] = {}
-            for kind in BINDING_KINDS:
-                old = members_of(bound[kind.option])
-                given = self.members[kind.option]
-                if given is None:
-                    wanted[kind.option] = old
-                elif self.purge[kind.option]:
-                    wanted[kind.option] = given
-                else:
-                    wanted[kind.option] = {**old, **given}
-            bindings = plan_bindings(name, wanted, {}, {})
-            todo.after[name]["state"] = "disabled" if re_add.get("state") == "DISABLED" else "enabled"
-        else:
-            bindings = plan_bindings(name, self.members, bound, self.purge)
-
+        todo = plan(SPEC, [want], {name: have} if have else {}, recreate=self.params["recreate"])
+        recreate = bool(todo.recreate)
+        bindings = self.plan_members(bound, recreate)
         changed = todo.changed or bindings.changed
-        if changed and not self.check_mode:
-            if recreate:
-                self.recreate(have, bound, todo, bindings)
-            else:
-                apply(client, SPEC, todo)
-                if want["state"] != "absent":
-                    apply_bindings(client, bindings)
+        if todo.changed:
+            self.write(apply, client, SPEC, todo, self.rebind(bound, bindings) if recreate else None)
+        if bindings.changed and not recreate:
+            self.write(apply_bindings, client, bindings)
 
         before = SPEC.view(have)
         after = {} if want["state"] == "absent" else {**before, **todo.after.get(name, {})}
@@ -470,55 +421,6 @@ class VserverManager(ModuleManager):
             extra["bindings"] = {option: list(rows.values()) for option, rows in final.items()}
         return self.result(changed, before=before, after=after, **extra)
 
-    def recreate(
-        self,
-        have: dict[str, Any],
-        bound: dict[str, dict[str, dict[str, Any]]],
-        todo: Plan,
-        bindings: BindingPlan,
-    ) -> None:
-        """Delete, re-add, bind; if the re-add fails, put back exactly what was removed (the vserver as it was
-        and its service and service group bindings with weight and order)."""
-        client = self.client
-        name = self.want["name"]
-        old = {kind.option: members_of(bound[kind.option]) for kind in BINDING_KINDS}
-        count = sum(len(members) for members in old.values())
-        client.delete("lbvserver", name)
-        try:
-            apply(client, SPEC, todo)
-        except NitroError as exc:
-            original: dict[str, Any] = {"name": name}
-            for key in CARRY_OVER:
-                if have.get(key) not in (None, ""):
-                    original[key] = have[key]
-            if SPEC.is_disabled(have):
-                original["state"] = "DISABLED"
-            try:
-                client.add("lbvserver", original)
-                apply_bindings(client, plan_bindings(name, old, {}, {}))
-            except NitroError as again:
-                raise again.restated(
-                    f"recreate of lbvserver {name!r} failed ({exc}) and putting the original back failed too "
-                    f"({again}). Removed and NOT restored: lbvserver {original}; bindings {old}",
-                    operation="recreate",
-                    name=name,
-                ) from None
-            raise exc.restated(
-                f"recreate failed, so nothing was changed in the end: the vserver was deleted and restored exactly "
-                f"as it was, with its {count} binding(s). The re-add failed with: {exc}",
-                operation="recreate",
-                name=name,
-            ) from None
-        try:
-            apply_bindings(client, bindings)
-        except NitroError as exc:
-            raise exc.restated(
-                f"lbvserver {name!r} was recreated with the new values, but binding its members failed: {exc}. "
-                f"Members to bind: {bindings.bind}",
-                operation="recreate",
-                name=name,
-            ) from None
-
     @staticmethod
     def predicted_bindings(name: str, bindings: BindingPlan) -> dict[str, dict[str, dict[str, Any]]]:
         out: dict[str, dict[str, dict[str, Any]]] = {}
@@ -533,7 +435,7 @@ class VserverManager(ModuleManager):
 
 
 def main() -> None:
-    NitroModule(argument_spec()).run(VserverManager)
+    NitroModule(OPTIONS.argument_spec()).run(VserverManager)
 
 
 if __name__ == "__main__":

@@ -103,17 +103,17 @@ logged_out:
   sample: true
 """
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
-)
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions
+
+OPTIONS = Options(Option("state", choices=("present", "absent"), default="present"))
 
 
 class SessionManager(ModuleManager):
     def validate(self) -> None:
         if self.params["state"] == "absent" and not self.params.get("nitro_auth_token"):
-            raise ParameterError("state=absent needs nitro_auth_token: the session to log out of")
+            raise InvalidOptions("state=absent needs nitro_auth_token: the session to log out of")
 
     def run(self) -> dict:
         if self.params["state"] == "absent":
@@ -122,12 +122,12 @@ class SessionManager(ModuleManager):
             if self.params.get("nitro_auth_token"):
                 # A token and no credentials: the caller's session is the one to use.
                 return {"changed": False, "logged_in": False}
-            raise ParameterError("state=present needs nitro_user and nitro_pass to log in")
+            raise InvalidOptions("state=present needs nitro_user and nitro_pass to log in")
         return {"changed": False, "logged_in": True, "nitro_auth_token": self.client.open_session()}
 
 
 def main() -> None:
-    nitro = NitroModule({"state": {"type": "str", "default": "present", "choices": ["present", "absent"]}})
+    nitro = NitroModule(OPTIONS.argument_spec())
     nitro.params["save_config"] = False
     nitro.run(SessionManager)
 

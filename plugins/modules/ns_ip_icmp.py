@@ -169,23 +169,41 @@ changed_keys:
   sample: [icmpresponse]
 """
 
-import ipaddress as ipaddr
+from functools import partial
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, pick
-from ansible_collections.adcops.netscaler.plugins.module_utils._lb import check_name
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
+    ApplianceStateError,
+    Problems,
+    ip,
+    netmask,
+    nitro_name,
 )
 
-MANAGED = ("icmp", "icmpresponse", "arp", "arpresponse", "vserverrhilevel")
+# NITRO reference, network/nsip:
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/network/nsip
+OPTIONS = Options(
+    Option("ipaddress", required=True, convert=partial(ip, kind="IPv4 or IPv6 address")),
+    Option("td", type="int", range=(0, 4094)),
+    Option("icmp", choices=EN_DIS, attribute=True),
+    Option("icmpresponse", choices=("NONE", "ONE_VSERVER", "ALL_VSERVERS", "VSVR_CNTRLD"), attribute=True),
+    Option("arp", choices=EN_DIS, attribute=True),
+    Option("arpresponse", choices=("NONE", "ONE_VSERVER", "ALL_VSERVERS"), attribute=True),
+    Option("vserverrhilevel", choices=("ONE_VSERVER", "ALL_VSERVERS", "NONE", "VSVR_CNTRLD"), attribute=True),
+    Option("create", type="bool", default=False),
+    Option("netmask", convert=netmask),
+    Option("expected_lbvservers", type="list", elements="str"),
+)
+MANAGED = OPTIONS.attributes
 VSERVER_ATTRS = ("name", "ipv46", "port", "servicetype", "curstate", "effectivestate", "icmpvsrresponse", "td")
 
 
 def icmp_answer(nsip: dict[str, Any], vservers: list[dict[str, Any]]) -> dict[str, Any]:
-    """Does the IP answer ping? DOC-ICMP rules as summarised in nitro_api.md §2.11."""
+    """Does the IP answer ping? The rules of the NetScaler documentation on VIP ICMP responses
+    (https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configuring-and-managing-virtual-ip-addresses-vips.html)."""
 
     def upper(value: Any, default: str) -> str:
         return str(value or default).upper()
@@ -218,23 +236,17 @@ def icmp_answer(nsip: dict[str, Any], vservers: list[dict[str, Any]]) -> dict[st
 class NsIpIcmpManager(ModuleManager):
     def validate(self) -> None:
         params = self.params
-        try:
-            self.ip = str(ipaddr.ip_address(params["ipaddress"].strip()))
-        except ValueError:
-            raise ParameterError(f"ipaddress: {params['ipaddress']!r} is not a valid IPv4 or IPv6 address") from None
-        td = params["td"]
-        if td is not None and not 0 <= td <= 4094:
-            raise ParameterError(f"td: {td} is out of range; allowed: 0 to 4094 (nitro_api.md §2.1)")
+        problems = Problems()
+        checked = OPTIONS.check(params, problems, names=("ipaddress", "td"))
+        self.ip = checked["ipaddress"]
         if params["create"]:
-            netmask = params["netmask"]
-            if not netmask:
-                raise ParameterError("netmask: required when create is true (the netmask of the VIP to add)")
-            try:
-                ipaddr.ip_network(f"0.0.0.0/{netmask}" if "." in netmask else f"::/{netmask}")
-            except ValueError:
-                raise ParameterError(f"netmask: {netmask!r} is not a valid netmask, e.g. 255.255.255.255") from None
-        for index, name in enumerate(params["expected_lbvservers"] or []):
-            check_name(f"expected_lbvservers[{index}]", name)
+            if not params["netmask"]:
+                problems.add("netmask: required when create is true (the netmask of the VIP to add)")
+            else:
+                problems.check(netmask, "netmask", params["netmask"])
+        for index, vserver in enumerate(params["expected_lbvservers"] or []):
+            problems.check(nitro_name, f"expected_lbvservers[{index}]", vserver)
+        problems.raise_any()
         self.want = {key: params[key] for key in MANAGED if params[key] is not None}
 
     def _args(self) -> dict[str, Any] | None:
@@ -259,7 +271,7 @@ class NsIpIcmpManager(ModuleManager):
         if before is None:
             if not self.params["create"]:
                 where = "" if self.params["td"] is None else f" in traffic domain {self.params['td']}"
-                raise ParameterError(
+                raise ApplianceStateError(
                     f"ipaddress: {self.ip} is not a NetScaler-owned IP (nsip){where} on this appliance. "
                     "A VIP normally exists because an lbvserver uses it: create the vserver first, "
                     "or set create: true and netmask to add it as a VIP"
@@ -310,21 +322,7 @@ class NsIpIcmpManager(ModuleManager):
 
 
 def main() -> None:
-    on_off = ["ENABLED", "DISABLED"]
-    NitroModule(
-        {
-            "ipaddress": {"type": "str", "required": True},
-            "td": {"type": "int"},
-            "icmp": {"type": "str", "choices": on_off},
-            "icmpresponse": {"type": "str", "choices": ["NONE", "ONE_VSERVER", "ALL_VSERVERS", "VSVR_CNTRLD"]},
-            "arp": {"type": "str", "choices": on_off},
-            "arpresponse": {"type": "str", "choices": ["NONE", "ONE_VSERVER", "ALL_VSERVERS"]},
-            "vserverrhilevel": {"type": "str", "choices": ["ONE_VSERVER", "ALL_VSERVERS", "NONE", "VSVR_CNTRLD"]},
-            "create": {"type": "bool", "default": False},
-            "netmask": {"type": "str"},
-            "expected_lbvservers": {"type": "list", "elements": "str"},
-        }
-    ).run(NsIpIcmpManager)
+    NitroModule(OPTIONS.argument_spec()).run(NsIpIcmpManager)
 
 
 if __name__ == "__main__":

@@ -74,14 +74,17 @@ changed_modes:
   sample: [MBF]
 """
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
-)
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions, Problems
 
-# NITRO mode name -> the boolean attribute a GET of nsmode reports it under (JAVA-SDK nsmode fields,
-# nitro_api.md §2.9), plus the long CLI aliases the enable action also accepts.
+OPTIONS = Options(
+    Option("modes", type="list", elements="str", required=True),
+    Option("state", choices=("enabled", "disabled"), default="enabled"),
+)
+# NITRO mode name -> the boolean attribute a GET of nsmode reports it under, plus the long CLI names the enable
+# action also accepts (NITRO reference, ns/nsmode:
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsmode).
 MODES = {
     "FR": ("fr", "FastRamp"),
     "L2": ("l2", "L2mode"),
@@ -106,12 +109,12 @@ MODES = {
 _LOOKUP = {alias.casefold(): name for name, (attr, long_name) in MODES.items() for alias in (name, attr, long_name)}
 
 
-def canonical_mode(value: str) -> str:
+def canonical_mode(option: str, value: str) -> str:
     try:
         return _LOOKUP[value.strip().casefold()]
     except KeyError:
-        raise ParameterError(
-            f"modes: unknown mode {value!r}; allowed: {', '.join(MODES)} (or their long names)"
+        raise InvalidOptions(
+            f"{option}: unknown mode {value!r}; allowed: {', '.join(MODES)} (or their long names)"
         ) from None
 
 
@@ -123,8 +126,11 @@ def is_on(value: object) -> bool:
 class NsModeManager(ModuleManager):
     def validate(self) -> None:
         if not self.params["modes"]:
-            raise ParameterError("modes: give at least one mode")
-        self.modes = list(dict.fromkeys(canonical_mode(mode) for mode in self.params["modes"]))
+            raise InvalidOptions("modes: give at least one mode")
+        problems = Problems()
+        modes = [problems.check(canonical_mode, "modes", mode) for mode in self.params["modes"]]
+        problems.raise_any()
+        self.modes = list(dict.fromkeys(modes))
 
     def current(self) -> dict[str, bool]:
         found = self.client.get("nsmode")
@@ -150,12 +156,7 @@ class NsModeManager(ModuleManager):
 
 
 def main() -> None:
-    NitroModule(
-        {
-            "modes": {"type": "list", "elements": "str", "required": True},
-            "state": {"type": "str", "default": "enabled", "choices": ["enabled", "disabled"]},
-        }
-    ).run(NsModeManager)
+    NitroModule(OPTIONS.argument_spec()).run(NsModeManager)
 
 
 if __name__ == "__main__":

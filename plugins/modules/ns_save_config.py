@@ -62,6 +62,9 @@ last_saved:
 """
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+
+OPTIONS = Options(Option("force", type="bool", default=False))
 
 
 def is_true(value: object) -> bool:
@@ -95,7 +98,7 @@ class SaveConfigManager(ModuleManager):
 
 
 def main() -> None:
-    nitro = NitroModule({"force": {"type": "bool", "default": False}})
+    nitro = NitroModule(OPTIONS.argument_spec())
     # Saving twice would be pointless; the connection-level save_config means "save after a change".
     nitro.params["save_config"] = False
     nitro.run(SaveConfigManager)

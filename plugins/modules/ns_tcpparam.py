@@ -153,49 +153,38 @@ import re
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, values_equal
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import (
-    ModuleManager,
-    NitroModule,
-    ParameterError,
-)
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions, Problems
 
-ON_OFF = ["ENABLED", "DISABLED"]
-# option -> (argument spec, (min, max) for ints) ; ranges from CLI-REF "set ns tcpParam".
-OPTIONS: dict[str, dict[str, Any]] = {
-    "downstaterst": {"type": "str", "choices": ON_OFF},
-    "ws": {"type": "str", "choices": ON_OFF},
-    "wsval": {"type": "int", "range": (0, 14)},
-    "sack": {"type": "str", "choices": ON_OFF},
-    "nagle": {"type": "str", "choices": ON_OFF},
-    "maxburst": {"type": "int", "range": (1, 255)},
-    "initialcwnd": {"type": "int", "range": (1, 44)},
-    "delayedack": {"type": "int", "range": (10, 300)},
-    "minrto": {"type": "int", "range": (10, 64000)},
-    "oooqsize": {"type": "int", "range": (0, 65535)},
-    "limitedpersist": {"type": "str", "choices": ON_OFF},
-    "ackonpush": {"type": "str", "choices": ON_OFF},
-    "synattackdetection": {"type": "str", "choices": ON_OFF},
-    "tcpmaxretries": {"type": "int", "range": (1, 12)},
-    "connflushifnomem": {"type": "str", "choices": ["NONE", "HALFCLOSED_AND_IDLE", "FIFO"]},
-}
-# Documented defaults (nitro_api.md §2.8): 12.1 / 13 / latest, and the five that differ on 11.1 / 12.0.
-DEFAULTS: dict[str, Any] = {
-    "downstaterst": "DISABLED",
-    "ws": "ENABLED",
-    "wsval": 8,
-    "sack": "ENABLED",
-    "nagle": "DISABLED",
-    "maxburst": 6,
-    "initialcwnd": 10,
-    "delayedack": 100,
-    "minrto": 1000,
-    "oooqsize": 300,
-    "limitedpersist": "ENABLED",
-    "ackonpush": "ENABLED",
-    "synattackdetection": "ENABLED",
-    "tcpmaxretries": 7,
-    "connflushifnomem": "NONE",
-}
+
+def param(name: str, nitro_default: Any, **kwargs: Any) -> Option:
+    return Option(name, attribute=True, nitro_default=nitro_default, **kwargs)
+
+
+# Ranges from the CLI reference "set ns tcpParam"; defaults are the documented ones of 12.1 and later
+# (https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam).
+OPTIONS = Options(
+    Option("state", choices=("present", "default"), default="present"),
+    param("downstaterst", "DISABLED", choices=EN_DIS),
+    param("ws", "ENABLED", choices=EN_DIS),
+    param("wsval", 8, type="int", range=(0, 14)),
+    param("sack", "ENABLED", choices=EN_DIS),
+    param("nagle", "DISABLED", choices=EN_DIS),
+    param("maxburst", 6, type="int", range=(1, 255)),
+    param("initialcwnd", 10, type="int", range=(1, 44)),
+    param("delayedack", 100, type="int", range=(10, 300)),
+    param("minrto", 1000, type="int", range=(10, 64000)),
+    param("oooqsize", 300, type="int", range=(0, 65535)),
+    param("limitedpersist", "ENABLED", choices=EN_DIS),
+    param("ackonpush", "ENABLED", choices=EN_DIS),
+    param("synattackdetection", "ENABLED", choices=EN_DIS),
+    param("tcpmaxretries", 7, type="int", range=(1, 12)),
+    param("connflushifnomem", "NONE", choices=("NONE", "HALFCLOSED_AND_IDLE", "FIFO")),
+)
+PARAMS = OPTIONS.attributes
+DEFAULTS: dict[str, Any] = {key: OPTIONS[key].nitro_default for key in PARAMS}
+# The five defaults that differ on 11.1 and 12.0.
 OLD_DEFAULTS: dict[str, Any] = {"ws": "DISABLED", "wsval": 4, "sack": "DISABLED", "initialcwnd": 4, "oooqsize": 64}
 GLOBAL_WARNING = (
     "nstcpparam is global to the appliance: the change to {keys} applies to every vserver and service "
@@ -211,13 +200,12 @@ def release_of(version: str) -> tuple[int, int] | None:
 
 class NsTcpParamManager(ModuleManager):
     def validate(self) -> None:
-        self.want = {key: self.params[key] for key in OPTIONS if self.params[key] is not None}
+        problems = Problems()
+        checked = OPTIONS.check(self.params, problems, names=PARAMS)
+        problems.raise_any()
+        self.want = {key: value for key, value in checked.items() if value is not None}
         if not self.want:
-            raise ParameterError(f"give at least one parameter to manage; allowed: {', '.join(OPTIONS)}")
-        for key, value in self.want.items():
-            bounds = OPTIONS[key].get("range")
-            if bounds and not bounds[0] <= value <= bounds[1]:
-                raise ParameterError(f"{key}: {value} is out of range; allowed: {bounds[0]} to {bounds[1]}")
+            raise InvalidOptions(f"give at least one parameter to manage; allowed: {', '.join(PARAMS)}")
 
     def read(self) -> dict[str, Any]:
         found = self.client.get("nstcpparam")
@@ -271,10 +259,7 @@ class NsTcpParamManager(ModuleManager):
 
 
 def main() -> None:
-    spec: dict[str, Any] = {"state": {"type": "str", "default": "present", "choices": ["present", "default"]}}
-    for key, option in OPTIONS.items():
-        spec[key] = {k: v for k, v in option.items() if k != "range"}
-    NitroModule(spec).run(NsTcpParamManager)
+    NitroModule(OPTIONS.argument_spec()).run(NsTcpParamManager)
 
 
 if __name__ == "__main__":
