@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Comparison and diff helpers for idempotency. PRIVATE to the adcops.netscaler collection.
 
-NITRO reads back differently from what it was sent (nitro_api.md §1.9, §2.5):
-numbers come back as strings, enum values compare case-insensitively, port ``*``
-is 65535 and lbmonitor normalises ``interval 60 SEC`` to ``1 MIN``. The helpers
-below compare only the keys the user manages, in those terms.
+NITRO reads back differently from what it was sent: numbers come back as strings, enum
+values compare case-insensitively, port ``*`` is 65535 and lbmonitor normalises
+``interval 60 SEC`` to ``1 MIN`` (https://github.com/citrix/terraform-provider-citrixadc/issues/1165).
+The helpers below compare only the keys the user manages, in those terms.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-WILDCARD_PORT = 65535  # "* in CLI is represented as 65535 in NITRO API" (§1.9, DOC-REF)
+# "* in CLI is represented as 65535 in NITRO API" (the port attribute of service, https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/basic/service)
+WILDCARD_PORT = 65535
 _TIME_FACTORS = {"MSEC": 0.001, "SEC": 1, "MIN": 60}
 
 

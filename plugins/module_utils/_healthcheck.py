@@ -10,9 +10,8 @@ monitor's bindings with a constant number of GETs, so ``lb_healthcheck`` and
 
 Sources: the NITRO reference of lbmonitor
 (https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbmonitor),
-CloudStack's health-check policy (https://docs.cloudstack.apache.org/en/latest/adminguide/networking/external_firewalls_and_load_balancers.html)
-and AWS ELB's health checks
-(https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-healthchecks.html).
+CloudStack's health-check policy (https://cloudstack.apache.org/api/apidocs-4.10/apis/createLBHealthCheckPolicy.html)
+and AWS ELB's health check (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb-health-check.html).
 """
 
 from __future__ import annotations
@@ -80,7 +79,8 @@ def host_header(option: str, host: str) -> str:
 
 
 def check_timing(response_time: Any, interval: Any) -> None:
-    """NetScaler (and AWS) require the probe timeout strictly below the interval (CTX205013); CloudStack lets
+    """NetScaler (and AWS) require the probe timeout strictly below the interval
+    (https://support.citrix.com/external/article/205013/probable-reasons-for-the-status-of-citri.html); CloudStack lets
     equality through, but the appliance would reject it."""
     if response_time is not None and interval is not None and response_time >= interval:
         raise InvalidOptions(
@@ -109,8 +109,10 @@ def desired_monitor(params: Mapping[str, Any], monitor_type: str, secure: bool) 
     """The lbmonitor attributes (NITRO names) for the cloud-style options.
 
     unhealthy_threshold -> retries with failureretries 0: N consecutive failures mark DOWN, the meaning
-    CloudStack and AWS document (CTX132937). CloudStack itself sends failureretries, which is "M of the last
-    retries" and not consecutive (see the lbmonitor reference, ``failureretries``)."""
+    CloudStack and AWS document (https://support.citrix.com/article/CTX132937). CloudStack itself sends
+    failureretries, which is "M of the last retries" and not consecutive:
+    https://docs.citrix.com/en-us/citrix-adc/current-release/load-balancing/load-balancing-configure-monitors/configuring-monitoring-parameters.html
+    """
     want: dict[str, Any] = {
         "interval": params["interval"],
         "resptimeout": params["response_time"],
@@ -132,7 +134,7 @@ def desired_monitor(params: Mapping[str, Any], monitor_type: str, secure: bool) 
 
 def monitor_seconds(monitor: Mapping[str, Any], attr: str) -> Any:
     """interval/resptimeout in seconds whatever the unit: ``interval 60`` reads back as ``1 MIN``
-    (https://github.com/netscaler/ansible-collection-netscaleradc/issues/324)."""
+    (https://github.com/citrix/terraform-provider-citrixadc/issues/1165)."""
     value = monitor.get(attr)
     if value is None:
         return None
@@ -157,7 +159,7 @@ def monitor_differences(want: Mapping[str, Any], have: Mapping[str, Any]) -> Dif
 
 
 def update_body(name: str, monitor_type: str, changes: DifferenceTracker) -> tuple[dict[str, Any], list[str]]:
-    """PUT body (with the type: JAVA-SDK lbmonitor.update sends monitorname and type) and the keys to unset."""
+    """PUT body (with the type, which NITRO's own SDK sends with monitorname on update) and the keys to unset."""
     body: dict[str, Any] = {"monitorname": name, "type": monitor_type}
     unset = []
     for key, value in changes.after().items():
@@ -251,7 +253,7 @@ def bind(client: NitroClient, monitor: str, services: Iterable[str], groups: Ite
 
 
 def unbind(client: NitroClient, monitor: str, services: Iterable[str], groups: Iterable[str]) -> None:
-    """Bulk unbind (POST ?action=unbind with an array, JAVA-SDK delete_bulk_request on a binding)."""
+    """Bulk unbind (POST ?action=unbind with an array, as NITRO's own SDK removes bindings in bulk)."""
     services, groups = sorted(services), sorted(groups)
     if services:
         client.unbind_bulk(

@@ -127,8 +127,9 @@ def read_bindings(client: NitroClient, vserver: str) -> dict[str, dict[str, dict
     bound: dict[str, dict[str, dict[str, Any]]] = {}
     for kind in BINDING_KINDS:
         rows = entry.get(kind.binding) or []
-        # Service group bindings come back with the group also under `servicename` (inferred from the
-        # official collection's handling, https://github.com/netscaler/ansible-collection-netscaleradc/issues/352).
+        # Service group bindings come back with the group also under `servicename` (inferred from the official
+        # collection's workaround, not yet verified on an appliance):
+        # https://github.com/netscaler/ansible-collection-netscaleradc/pull/359
         bound[kind.option] = {
             str(row.get(kind.member_key) or row.get("servicename")): row for row in rows if isinstance(row, dict)
         }

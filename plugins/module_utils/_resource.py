@@ -7,8 +7,8 @@ One GET reads the existing set; :func:`plan` compares it with what the user want
 objects whose immutable attributes differ); :func:`apply` sends at most one bulk request per kind of change
 (recreate, add, update, enable, disable, delete), so 500 services cost about as much as 5. Adds run with
 ``X-NITRO-ONERROR: rollback``, which NITRO honours for adds and binds, so a failed add leaves nothing
-half-created (NITRO bulk operations:
-https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/performing-bulk-operations).
+half-created ("rollback is supported only on add and bind operations":
+https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/multiple-nitrocalls-single-request.html).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def plan(
         if have is None:
             payload = {spec.key: want[spec.key], **managed}
             if state == "disabled":
-                # NITRO's add takes state DISABLED for service and lbvserver (CLI-REF "add service -state").
+                # NITRO's add takes state DISABLED for service and lbvserver (the "state" attribute of both resources).
                 payload["state"] = "DISABLED"
             result.add.append(payload)
             result.before[name] = {}

@@ -66,8 +66,7 @@ def in_range(option: str, value: Any, low: int, high: int, *, short: bool = Fals
 
 
 # NetScaler names (lbvserver, service, monitor): ASCII alphanumerics plus `_ # . space : @ = -`, starting with an
-# alphanumeric or `_`, at most 127 characters (CLI reference "add lb vserver" <name>:
-# https://developer-docs.netscaler.com/en-us/netscaler-command-reference/current-release/lb/lb-vserver).
+# alphanumeric or `_`, at most 127 characters (the name rule of lbvserver, NITRO reference: https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbvserver).
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_#. :@=-")
 
 
@@ -135,8 +134,8 @@ def one_of(option: str, value: Any, allowed: Sequence[str], *, kind: str = "", h
 
 
 def yes_no(value: bool | None) -> str | None:
-    """NITRO's YES/NO flags are strings; NITRO rejects a JSON boolean with errorcode 1097 (see
-    https://github.com/netscaler/ansible-collection-netscaleradc/issues/281)."""
+    """NITRO's YES/NO flags are strings; NITRO rejects a JSON boolean with errorcode 1097
+    (https://github.com/netscaler/ansible-collection-netscaleradc/issues/281)."""
     if value is None:
         return None
     return "YES" if value else "NO"

@@ -31,7 +31,8 @@ description:
     new one, which leaves the members on the default monitor in between and does not restore on failure; here a
     failure leaves the members still checked by the old or the temporary monitor, and re-running completes the change.
   - With O(state=absent) the monitor is unbound from every service and servicegroup and deleted; the appliance's
-    default monitor (C(tcp-default) or C(ping-default)) then checks the members again (nitro_api.md §2.6).
+    default monitor (C(tcp-default) or C(ping-default)) then checks the members again (see
+    U(https://github.com/netscaler/ansible-collection-netscaleradc/issues/312)).
   - "Requests: a run that changes nothing costs four GETs (vserver, its bindings, the monitor, the monitor's
     bindings) whatever the number of members; bindings change with one bulk request per kind of change."
 author:

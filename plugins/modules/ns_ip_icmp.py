@@ -27,18 +27,19 @@ options:
     required: true
   td:
     description:
-      - Traffic domain of the IP, 0 to 4094. Sent as C(args=td:<n>) on the GET (nitro_api.md §2.7, COLL
-        C(get_arg_keys)). Omit for the default traffic domain.
+      - Traffic domain of the IP, 0 to 4094. Sent as C(args=td:<n>) on the GET, as the official collection does.
+        Omit for the default traffic domain. See
+        U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip).
     type: int
   icmp:
     description:
       - Per-IP master switch for ICMP. V(DISABLED) makes the IP never answer ping, whatever O(icmpresponse) says
-        (nitro_api.md §2.11, DOC-ICMP).
+        (U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers)).
     type: str
     choices: [ENABLED, DISABLED]
   icmpresponse:
     description:
-      - When a VIP answers ICMP echo requests (nitro_api.md §2.11, DOC-ICMP, CLI-REF C(add ns ip -icmpResponse)).
+      - When a VIP answers ICMP echo requests (U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers)).
       - V(NONE) (appliance default) always answers; V(ONE_VSERVER) answers when at least one vserver on the IP is
         UP; V(ALL_VSERVERS) only when all of them are UP.
       - V(VSVR_CNTRLD) lets each vserver's C(icmpvsrresponse) decide. All PASSIVE, always answer; all ACTIVE,
@@ -47,26 +48,26 @@ options:
     choices: [NONE, ONE_VSERVER, ALL_VSERVERS, VSVR_CNTRLD]
   arp:
     description:
-      - Per-IP master switch for ARP replies (nitro_api.md §2.7).
+      - Per-IP master switch for ARP replies (U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip)).
     type: str
     choices: [ENABLED, DISABLED]
   arpresponse:
     description:
       - When the VIP answers ARP, with the same meaning as O(icmpresponse) but without V(VSVR_CNTRLD)
-        (nitro_api.md §2.11).
+        (U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip)).
     type: str
     choices: [NONE, ONE_VSERVER, ALL_VSERVERS]
   vserverrhilevel:
     description:
       - When the VIP is advertised by route health injection. Appliance default V(ONE_VSERVER);
-        V(VSVR_CNTRLD) lets each vserver's C(rhistate) decide (nitro_api.md §2.7).
+        V(VSVR_CNTRLD) lets each vserver's C(rhistate) decide (U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip)).
     type: str
     choices: [ONE_VSERVER, ALL_VSERVERS, NONE, VSVR_CNTRLD]
   create:
     description:
       - Add the IP as type C(VIP) when it does not exist. Without it a missing IP fails the task.
-      - Only used when the IP is missing; the type of an existing IP is never changed (C(type) is immutable,
-        nitro_api.md §2.7).
+      - Only used when the IP is missing; the type of an existing IP is never changed (C(type) "cannot be changed
+        after the IP address is created", U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip)).
     type: bool
     default: false
   netmask:
@@ -78,14 +79,14 @@ options:
     description:
       - Names of the lbvservers you expect on this IP. When other lbvservers use it too, the module warns and
         lists them in RV(unexpected_lbvservers), because under O(icmpresponse=VSVR_CNTRLD) their C(icmpvsrresponse) and
-        state also decide whether the VIP answers ping (nitro_api.md §2.11).
+        state also decide whether the VIP answers ping (see O(icmpresponse)).
       - Omit to skip the check.
     type: list
     elements: str
 notes:
   - O(icmpresponse) and O(arpresponse) have no effect on ICMP or ARP when O(icmp) or O(arp) is V(DISABLED).
   - The sources do not say outright that a vserver's C(icmpvsrresponse) works only under
-    O(icmpresponse=VSVR_CNTRLD); the collection assumes it (nitro_api.md §2.11, to verify on an appliance).
+    O(icmpresponse=VSVR_CNTRLD); the collection assumes it (inferred, not yet verified on an appliance).
 extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
@@ -148,7 +149,7 @@ unexpected_lbvservers:
 icmp_answer:
   description:
     - Whether the IP answers ICMP echo now, computed from its C(state), C(icmp) and C(icmpresponse) and from the
-      current state and C(icmpvsrresponse) of the lbvservers on it, by the rules of DOC-ICMP (nitro_api.md §2.11).
+      current state and C(icmpvsrresponse) of the lbvservers on it, by the rules of U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers).
       In check mode, with the planned IP settings.
     - Only lbvservers are considered; other vserver types on the same IP (cs, gslb, ...) are not read.
   returned: success
@@ -183,8 +184,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._validate import 
     nitro_name,
 )
 
-# NITRO reference, network/nsip:
-# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/network/nsip
+# NITRO reference, nsip: https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip
 OPTIONS = Options(
     Option("ipaddress", required=True, convert=partial(ip, kind="IPv4 or IPv6 address")),
     Option("td", type="int", range=(0, 4094)),
@@ -202,8 +202,8 @@ VSERVER_ATTRS = ("name", "ipv46", "port", "servicetype", "curstate", "effectives
 
 
 def icmp_answer(nsip: dict[str, Any], vservers: list[dict[str, Any]]) -> dict[str, Any]:
-    """Does the IP answer ping? The rules of the NetScaler documentation on VIP ICMP responses
-    (https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configuring-and-managing-virtual-ip-addresses-vips.html)."""
+    """Does the IP answer ping? The rules of "Configure ICMP response suppression for virtual IP addresses"
+    (https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers)."""
 
     def upper(value: Any, default: str) -> str:
         return str(value or default).upper()

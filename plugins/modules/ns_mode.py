@@ -83,8 +83,7 @@ OPTIONS = Options(
     Option("state", choices=("enabled", "disabled"), default="enabled"),
 )
 # NITRO mode name -> the boolean attribute a GET of nsmode reports it under, plus the long CLI names the enable
-# action also accepts (NITRO reference, ns/nsmode:
-# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsmode).
+# action also accepts (NITRO reference, nsmode: https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/api-reference/configuration/ns/nsmode.html).
 MODES = {
     "FR": ("fr", "FastRamp"),
     "L2": ("l2", "L2mode"),
@@ -119,7 +118,7 @@ def canonical_mode(option: str, value: str) -> str:
 
 
 def is_on(value: object) -> bool:
-    # JAVA-SDK types these as Boolean; some builds render them as strings.
+    # The NITRO reference types these as Boolean; some builds render them as strings.
     return str(value).strip().casefold() in ("true", "1", "yes", "enabled")
 
 

@@ -9,7 +9,7 @@ module: ns_tcpparam
 short_description: Manage the global TCP parameters (nstcpparam) of a NetScaler, such as downstaterst
 version_added: 0.1.0
 description:
-  - Sets or resets the appliance-wide TCP parameters in the NITRO singleton C(nstcpparam) (nitro_api.md §2.8).
+  - Sets or resets the appliance-wide TCP parameters in the NITRO singleton C(nstcpparam) (U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam)).
   - B(These settings are global to the appliance.) They apply to every vserver and service that has no TCP
     profile of its own; the module says so in a warning whenever it changes (or would change) something.
   - Only the options you give are managed. V(present) sets them with one C(PUT nstcpparam) carrying only the
@@ -21,11 +21,15 @@ options:
   state:
     description:
       - V(present) sets every given option to the given value.
-      - V(default) unsets every given option (NITRO C(?action=unset) with C("<attr>":true), nitro_api.md §1.3),
+      - V(default) unsets every given option (NITRO C(?action=unset) with C("<attr>":true)),
         which returns it to the appliance default. The values given are then not used; any value of the right
         type will do, and the documented default reads best.
       - Idempotency of V(default) compares the current value with the documented default of the appliance's
-        release (nitro_api.md §2.8 table). C(ws), C(wsval), C(sack), C(initialcwnd) and C(oooqsize) changed
+        release (the defaults of
+        U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam)
+        and, for 11.1,
+        U(https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/api-reference/configuration/ns/nstcpparam.html)).
+        C(ws), C(wsval), C(sack), C(initialcwnd) and C(oooqsize) changed
         defaults in 12.1, so for those the module reads C(nsversion) (one extra GET) and uses the 11.1/12.0
         defaults on older releases, the 12.1 and later ones otherwise (also when the version cannot be parsed).
         An option whose current value equals that default is left alone.
@@ -35,12 +39,12 @@ options:
   downstaterst:
     description:
       - V(ENABLED) makes the appliance answer a new TCP connection to a DOWN vserver or service with a reset, so
-        clients fail at once instead of timing out. Default V(DISABLED) (CLI-REF "Flag to switch on RST on down
-        services"; the packet-level behaviour is inferred, nitro_api.md §2.11).
+        clients fail at once instead of timing out. Default V(DISABLED) (the NITRO reference says "Flag to switch on RST
+        on down services"; the packet-level behaviour is inferred, not yet verified on an appliance).
     type: str
     choices: [ENABLED, DISABLED]
   ws:
-    description: Window scaling. Default V(ENABLED) from 12.1, V(DISABLED) before (nitro_api.md §2.8).
+    description: Window scaling. Default V(ENABLED) from 12.1, V(DISABLED) before.
     type: str
     choices: [ENABLED, DISABLED]
   wsval:
