@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-# "* in CLI is represented as 65535 in NITRO API" (the port attribute of service, https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/basic/service)
+# "* in CLI is represented as 65535 in NITRO API" (the port attribute of service in the NITRO reference):
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/basic/service
 WILDCARD_PORT = 65535
 _TIME_FACTORS = {"MSEC": 0.001, "SEC": 1, "MIN": 60}
 

@@ -66,7 +66,8 @@ def in_range(option: str, value: Any, low: int, high: int, *, short: bool = Fals
 
 
 # NetScaler names (lbvserver, service, monitor): ASCII alphanumerics plus `_ # . space : @ = -`, starting with an
-# alphanumeric or `_`, at most 127 characters (the name rule of lbvserver, NITRO reference: https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbvserver).
+# alphanumeric or `_`, at most 127 characters (the name rule of lbvserver in the NITRO reference):
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/lb/lbvserver
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_#. :@=-")
 
 

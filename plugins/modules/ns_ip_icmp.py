@@ -39,7 +39,9 @@ options:
     choices: [ENABLED, DISABLED]
   icmpresponse:
     description:
-      - When a VIP answers ICMP echo requests (U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers)).
+      - When a VIP answers ICMP echo requests, as
+        U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers)
+        describes it.
       - V(NONE) (appliance default) always answers; V(ONE_VSERVER) answers when at least one vserver on the IP is
         UP; V(ALL_VSERVERS) only when all of them are UP.
       - V(VSVR_CNTRLD) lets each vserver's C(icmpvsrresponse) decide. All PASSIVE, always answer; all ACTIVE,
@@ -60,7 +62,8 @@ options:
   vserverrhilevel:
     description:
       - When the VIP is advertised by route health injection. Appliance default V(ONE_VSERVER);
-        V(VSVR_CNTRLD) lets each vserver's C(rhistate) decide (U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip)).
+        V(VSVR_CNTRLD) lets each vserver's C(rhistate) decide; see
+        U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nsip).
     type: str
     choices: [ONE_VSERVER, ALL_VSERVERS, NONE, VSVR_CNTRLD]
   create:
@@ -149,7 +152,8 @@ unexpected_lbvservers:
 icmp_answer:
   description:
     - Whether the IP answers ICMP echo now, computed from its C(state), C(icmp) and C(icmpresponse) and from the
-      current state and C(icmpvsrresponse) of the lbvservers on it, by the rules of U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers).
+      current state and C(icmpvsrresponse) of the lbvservers on it, by the rules of
+        U(https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers).
       In check mode, with the planned IP settings.
     - Only lbvservers are considered; other vserver types on the same IP (cs, gslb, ...) are not read.
   returned: success
@@ -203,7 +207,8 @@ VSERVER_ATTRS = ("name", "ipv46", "port", "servicetype", "curstate", "effectives
 
 def icmp_answer(nsip: dict[str, Any], vservers: list[dict[str, Any]]) -> dict[str, Any]:
     """Does the IP answer ping? The rules of "Configure ICMP response suppression for virtual IP addresses"
-    (https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers)."""
+    https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addressing/configuring-citrix-adc-owned-ip-addresses/configure-icmp-responses-for-virtual-servers
+    """
 
     def upper(value: Any, default: str) -> str:
         return str(value or default).upper()

@@ -9,7 +9,8 @@ module: ns_tcpparam
 short_description: Manage the global TCP parameters (nstcpparam) of a NetScaler, such as downstaterst
 version_added: 0.1.0
 description:
-  - Sets or resets the appliance-wide TCP parameters in the NITRO singleton C(nstcpparam) (U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam)).
+  - Sets or resets the appliance-wide TCP parameters in the NITRO singleton C(nstcpparam); see
+    U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam).
   - B(These settings are global to the appliance.) They apply to every vserver and service that has no TCP
     profile of its own; the module says so in a warning whenever it changes (or would change) something.
   - Only the options you give are managed. V(present) sets them with one C(PUT nstcpparam) carrying only the
