@@ -194,6 +194,9 @@ class NitroModule:
                     "(or their NETSCALER_NITRO_* environment variables) to authenticate to NITRO"
                 )
             self._client = NitroClient(log=self.module.debug, **settings)
+            # The safety net behind ModuleManager.write: in check mode a write that slipped past the gate is
+            # refused by the client before it is sent (an internal error, never a change on the appliance).
+            self._client.read_only = self.check_mode
         return self._client
 
     def connection_settings(self) -> dict[str, Any]:
