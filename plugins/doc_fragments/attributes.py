@@ -17,6 +17,16 @@ attributes:
       The diff shows the managed attributes before and after, as NITRO names them.
 """
 
+    # A module that changes configuration with full check mode and diff support (most of them).
+    FULL_SUPPORT = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
     # For modules that only read.
     INFO_MODULE = r"""
 options: {}

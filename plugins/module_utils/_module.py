@@ -211,8 +211,9 @@ class NitroModule:
         if self._client is not None:
             self._client.close()
 
-    def run(self, manager_factory: Callable[[NitroModule], ModuleManager]) -> None:
-        """Validate, converge, save when asked and something changed, log out, report."""
+    def run(self, manager_factory: Callable[[NitroModule], ModuleManager], *, saves: bool = True) -> None:
+        """Validate, converge, save when asked and something changed, log out, report. ``saves=False``: the
+        module ignores O(save_config) (it changes no configuration, or saving is what it does)."""
         failure: dict[str, Any] | None = None
         result: dict[str, Any] = {}
         try:
@@ -220,7 +221,7 @@ class NitroModule:
             manager = manager_factory(self)
             manager.validate()
             result = manager.run()
-            if result.get("changed") and self.params["save_config"] and not self.check_mode:
+            if saves and result.get("changed") and self.params["save_config"] and not self.check_mode:
                 manager.write(self.client.save_config)
                 result["config_saved"] = True
         except (InvalidOptions, ApplianceStateError) as exc:

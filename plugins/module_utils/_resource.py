@@ -222,6 +222,10 @@ def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebin
     noun, them, be = (f"{spec.resource}(s)", "their", "were") if spec.bulk else (spec.resource, "its", "was")
     were = "they were" if spec.bulk else "it was"
     named = None if spec.bulk else names[0]
+
+    def restated(error: NitroError, message: str) -> NitroError:
+        return error.restated(message, operation="recreate", name=named)
+
     if spec.bulk:
         client.delete_bulk(spec.resource, [{spec.key: name} for name in names], key=spec.key)
     else:
@@ -238,26 +242,23 @@ def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebin
                     client.add(spec.resource, body, key=spec.key)
             rebind.restore()
         except NitroError as again:
-            raise again.restated(
+            raise restated(
+                again,
                 f"recreate of {noun} {shown} failed ({exc}) and putting the original(s) back failed too "
                 f"({again}). Removed and NOT restored: {noun} {todo.restore}; bindings {rebind.listing}",
-                operation="recreate",
-                name=named,
             ) from None
-        raise exc.restated(
+        raise restated(
+            exc,
             f"recreate of {noun} {shown} failed, so nothing was changed in the end: the {noun} {be} deleted and "
             f"restored exactly as {were}, with {them} {rebind.described}. The re-add failed with: {exc}",
-            operation="recreate",
-            name=named,
         ) from None
     try:
         rebind.bind()
     except NitroError as exc:
-        raise exc.restated(
+        raise restated(
+            exc,
             f"{noun} {shown} {be} recreated with the new values, but binding {them} members again failed: {exc}. "
             f"To bind by hand: {rebind.listing}",
-            operation="recreate",
-            name=named,
         ) from None
 
 

@@ -19,7 +19,7 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._compare import WILDCARD_PORT
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import WILDCARD_PORT, normalize_port
 
 
 class InvalidOptions(Exception):
@@ -86,12 +86,7 @@ def port(option: str, value: Any, *, minimum: int = 1) -> int | None:
     if value is None:
         return None
     text = str(value).strip()
-    if text == "*":
-        return WILDCARD_PORT
-    try:
-        number = int(text)
-    except ValueError:
-        number = None
+    number = normalize_port(text) if text == "*" or text.isdigit() else None
     if isinstance(value, bool) or number is None or not minimum <= number <= WILDCARD_PORT:
         raise InvalidOptions(f"{option}: {value!r} is not a valid port; use a number from {minimum} to 65535, or '*'")
     return number

@@ -133,11 +133,7 @@ extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
   - adcops.netscaler.attributes.actiongroup_nitro
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - adcops.netscaler.attributes.full_support
 notes:
   - Only this module's monitor is bound or unbound; other custom monitors on the members are left alone. With
     several monitors on a service, any DOWN monitor takes the service DOWN at the default monitor threshold.

@@ -201,11 +201,7 @@ extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
   - adcops.netscaler.attributes.actiongroup_nitro
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - adcops.netscaler.attributes.full_support
 notes:
   - Check mode sends only GET requests (and login/logout).
   - A second identical run reports no change and sends only GET requests.

@@ -127,9 +127,7 @@ class SessionManager(ModuleManager):
 
 
 def main() -> None:
-    nitro = NitroModule(OPTIONS.argument_spec())
-    nitro.params["save_config"] = False
-    nitro.run(SessionManager)
+    NitroModule(OPTIONS.argument_spec()).run(SessionManager, saves=False)
 
 
 if __name__ == "__main__":

@@ -24,11 +24,7 @@ extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
   - adcops.netscaler.attributes.actiongroup_nitro
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - adcops.netscaler.attributes.full_support
 notes:
   - The O(save_config) connection option is ignored here, since saving is what this module does.
 seealso:
@@ -98,10 +94,8 @@ class SaveConfigManager(ModuleManager):
 
 
 def main() -> None:
-    nitro = NitroModule(OPTIONS.argument_spec())
     # Saving twice would be pointless; the connection-level save_config means "save after a change".
-    nitro.params["save_config"] = False
-    nitro.run(SaveConfigManager)
+    NitroModule(OPTIONS.argument_spec()).run(SaveConfigManager, saves=False)
 
 
 if __name__ == "__main__":

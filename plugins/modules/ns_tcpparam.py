@@ -99,11 +99,7 @@ extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
   - adcops.netscaler.attributes.actiongroup_nitro
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - adcops.netscaler.attributes.full_support
 seealso:
   - module: adcops.netscaler.ns_ip_icmp
 """
