@@ -187,6 +187,8 @@ def role_options(role: str) -> dict[str, Any]:
     return specs["argument_specs"]["main"]["options"]
 
 
+# The role each survey's playbook runs.
+SURVEY_ROLE = {"healthchecked_pool": "healthchecked_pool", "quiet_vip": "quiet_vip", "dsr": "dsr_vserver"}
 # Playbook-level survey variables and the role option (or suboption) each one feeds.
 FLAT = {
     "healthchecked_pool_member_list": ("healthchecked_pool_members", None),
@@ -195,21 +197,33 @@ FLAT = {
         for key in ("ping_path", "response_time", "interval", "healthy_threshold", "unhealthy_threshold",
                     "expected_codes", "http_method", "monitor_type", "port", "host_header")
     },
+    "dsr_vserver_member_list": ("dsr_vserver_members", None),
+    **{
+        f"dsr_vserver_healthcheck_{key}": ("dsr_vserver_healthcheck", key)
+        for key in ("type", "port", "interval", "response_time", "healthy_threshold", "unhealthy_threshold")
+    },
 }  # fmt: skip
+# Variables of the playbooks themselves, not of a role: which hosts each play targets.
+PLAYBOOK_ONLY = {"netscaler_hosts", "dsr_backends_group"}
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
 
 
-@pytest.mark.parametrize("name", ["healthchecked_pool", "quiet_vip"])
+def test_every_playbook_has_a_survey():
+    assert {p.stem for p in SURVEYS.glob("*.json")} == {p.stem for p in (REPO / "playbooks").glob("*.yml")}
+    assert set(SURVEY_ROLE) == {p.stem for p in SURVEYS.glob("*.json")}
+
+
+@pytest.mark.parametrize("name", sorted(SURVEY_ROLE))
 def test_survey_matches_the_role_argument_spec(name):
     spec = survey(name)
     assert spec["name"] and spec["description"]
-    options = role_options(name)
+    options = role_options(SURVEY_ROLE[name])
     variables = [q["variable"] for q in spec["spec"]]
     assert len(variables) == len(set(variables))
     for question in spec["spec"]:
         assert question["type"] in SURVEY_TYPES and question["question_name"], question
         var = question["variable"]
-        if var == "netscaler_hosts":
+        if var in PLAYBOOK_ONLY:
             continue
         if var in FLAT:
             parent, key = FLAT[var]
@@ -316,6 +330,65 @@ def test_quiet_vip_survey_converges(secret_sim):
     assert "answers_icmp" in proc.stdout  # verify "true" reported
 
 
+def test_dsr_survey_converges(secret_sim):
+    sim = secret_sim
+    sim.reset()
+    env = awx_inject(
+        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
+    )
+    extra = answers(
+        "dsr",
+        {
+            "dsr_vserver_name": "survey-dsr",
+            "dsr_vserver_vip": "127.9.30.4",
+            # loopback members answer the PING monitor, so they come UP
+            "dsr_vserver_member_list": "127.9.30.41,\n127.9.30.42=3 ",
+            "dsr_vserver_persistence_timeout": 5,
+            "dsr_vserver_healthcheck_interval": 5,
+            "dsr_vserver_healthcheck_unhealthy_threshold": 2,
+            "dsr_vserver_wait": "true",
+            "dsr_vserver_wait_timeout": 20,
+            "dsr_vserver_save_config": "true",
+        },
+    )
+    assert extra["dsr_vserver_port"] == "*" and extra["dsr_vserver_wait"] == "true"
+    assert extra["dsr_vserver_healthcheck_type"] == "PING" and "dsr_vserver_healthcheck_port" not in extra
+    proc = run_playbook(REPO / "playbooks" / "dsr.yml", extra_vars=extra, env=env)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert re.search(r"dsr_vserver : Validating arguments against arg spec '?main", proc.stdout)
+    state = sim.state()
+    vserver = state["lbvserver"]["survey-dsr"]
+    assert (vserver["ipv46"], vserver["servicetype"], vserver["m"]) == ("127.9.30.4", "ANY", "MAC")
+    assert int(vserver["timeout"]) == 5
+    bound = {
+        row["servicename"]: row
+        for row in state["bindings"]["lbvserver_service_binding"]
+        if row["name"] == "survey-dsr"
+    }
+    assert set(bound) == {"survey-dsr-127.9.30.41", "survey-dsr-127.9.30.42"}
+    assert int(bound["survey-dsr-127.9.30.42"]["weight"]) == 3
+    assert state["service"]["survey-dsr-127.9.30.41"]["usip"] == "YES"
+    monitor = state["lbmonitor"]["survey-dsr-hc"]
+    assert monitor["type"] == "PING" and int(monitor["retries"]) == 2  # an integer question
+    assert state["nsconfig"]["configchanged"] in (False, "false")  # save_config "true" saved
+    assert "survey-dsr-127.9.30.42 127.9.30.42: UP" in proc.stdout  # wait "true" waited for both
+
+
+def test_dsr_survey_member_list_refuses_a_port(secret_sim):
+    sim = secret_sim
+    sim.reset()
+    env = awx_inject(
+        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
+    )
+    extra = answers(
+        "dsr", {"dsr_vserver_name": "d", "dsr_vserver_vip": "127.9.30.5", "dsr_vserver_member_list": "10.0.0.1:80"}
+    )
+    proc = run_playbook(REPO / "playbooks" / "dsr.yml", extra_vars=extra, env=env)
+    assert proc.returncode != 0
+    assert "dsr_vserver_member_list: 10.0.0.1:80 is not ip or ip=weight" in proc.stdout, proc.stdout[-3000:]
+    assert sim.requests() == []
+
+
 # -- execution environment --------------------------------------------------------------------------------------
 
 
@@ -341,6 +414,7 @@ def test_built_collection_ships_its_ee_metadata_and_no_dev_pins(built_collection
         python = tar.extractfile(ee["dependencies"]["python"]).read().decode()
         for name in ("extensions/awx/credential_types/netscaler_nitro.yml", "extensions/ee/execution-environment.yml",
                      "extensions/awx/surveys/healthchecked_pool.json", "extensions/awx/surveys/quiet_vip.json",
+                     "extensions/awx/surveys/dsr.json",
                      "roles/netscaler_node/tasks/ha.yml", "plugins/modules/ns_hanode_info.py"):  # fmt: skip
             assert name in names, name
     packages = [line.split("#")[0].strip() for line in python.splitlines() if line.split("#")[0].strip()]
