@@ -361,9 +361,7 @@ def test_dsr_survey_converges(secret_sim):
     assert (vserver["ipv46"], vserver["servicetype"], vserver["m"]) == ("127.9.30.4", "ANY", "MAC")
     assert int(vserver["timeout"]) == 5
     bound = {
-        row["servicename"]: row
-        for row in state["bindings"]["lbvserver_service_binding"]
-        if row["name"] == "survey-dsr"
+        row["servicename"]: row for row in state["bindings"]["lbvserver_service_binding"] if row["name"] == "survey-dsr"
     }
     assert set(bound) == {"survey-dsr-127.9.30.41", "survey-dsr-127.9.30.42"}
     assert int(bound["survey-dsr-127.9.30.42"]["weight"]) == 3
