@@ -1,15 +1,12 @@
-"""dsr_vserver in one NITRO session, with the HA gate in it, over an HA pair and a fleet: real ansible-playbook
-(playbooks/dsr.yml) against simulators, sessions and requests counted in their request logs (logins are POST
-/config/login, logouts POST /config/logout), as test_nitro_session.py, test_ha.py and test_fleet.py do for the other
-roles."""
+"""dsr_vserver in one NITRO session, with the HA gate in it: real ansible-playbook (playbooks/dsr.yml) against the
+simulator, sessions and requests counted in its request log (logins are POST /config/login, logouts POST
+/config/logout), as test_nitro_session.py does for the other roles. An HA pair and a fleet of appliances running
+playbooks/dsr.yml: test_ha.py and test_fleet.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
-from tests.helpers.fleet import host_recaps, run_inventory_playbook, simulator_processes
 from tests.helpers.runner import REPO, connection, recap, run_module, run_playbook
 from tests.integration.test_nitro_session import (
     HANODE,
@@ -109,80 +106,3 @@ def test_a_node_in_an_unknown_ha_state_fails_without_writing(sim):
     assert proc.returncode != 0 and "neither primary nor secondary" in proc.stdout, proc.stdout
     assert sim.writes() == [] and active_sessions(sim) == 0
     assert [r["path"] for r in sim.requests()] == [LOGIN, HANODE, LOGOUT]
-
-
-def test_play_over_an_ha_pair_changes_only_the_primary(tmp_path):
-    with simulator_processes(2) as (primary, secondary):
-        primary.set_ha("primary", peer="127.0.0.1")
-        secondary.set_ha("secondary", peer="127.0.0.1")
-        inventory = tmp_path / "pair.yml"
-        inventory.write_text(
-            "pair:\n  hosts:\n"
-            f"    ns-a:\n      ansible_host: {primary.nsip}\n"
-            f"    ns-b:\n      ansible_host: {secondary.nsip}\n"
-        )
-        for handle in (primary, secondary):
-            handle.clear_requests()
-        env = {"NETSCALER_NITRO_USER": "nsroot", "NETSCALER_NITRO_PASS": "nsroot", "NETSCALER_NITRO_PROTOCOL": "http"}
-        extra = {
-            "netscaler_hosts": "pair",
-            "dsr_vserver_name": "ha",
-            "dsr_vserver_vip": "127.0.34.1",
-            "dsr_vserver_member_list": "127.0.34.11, 127.0.34.12=2",
-            "dsr_vserver_save_config": "true",
-        }
-        proc = run_inventory_playbook(PLAYBOOK, inventory, extra_vars=extra, env=env, forks=2)
-        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-        recaps = host_recaps(proc.stdout)
-        assert recaps["ns-a"]["changed"] >= 4 and recaps["ns-a"]["failed"] == 0
-        assert recaps["ns-b"]["changed"] == 0 and recaps["ns-b"]["failed"] == 0
-        assert "ns-b" in proc.stdout and "is the SECONDARY node of an HA pair: skipped" in proc.stdout
-        vserver = primary.state()["lbvserver"]["ha"]
-        assert (vserver["ipv46"], vserver["m"]) == ("127.0.34.1", "MAC")
-        assert secondary.state()["lbvserver"] == {} and secondary.state()["service"] == {}
-        # the secondary saw only the session and the HA read; the primary one session too
-        assert [(r["method"], r["path"]) for r in secondary.requests()] == [
-            ("POST", LOGIN),
-            ("GET", HANODE),
-            ("POST", LOGOUT),
-        ]
-        paths = [r["path"] for r in primary.requests()]
-        assert paths[:2] == [LOGIN, HANODE] and paths[-1] == LOGOUT and paths.count(LOGIN) == 1
-
-
-def test_three_appliances_converge_in_one_run_with_forks_3(tmp_path):
-    with simulator_processes(3) as sims:
-        inventory = {
-            "netscalers": {
-                "vars": {"ansible_connection": "local"},
-                "hosts": {
-                    "ns-1": {"ansible_host": sims[0].nsip},
-                    "ns-2": {"ansible_host": sims[1].nsip},
-                    "ns-3": {"ansible_host": "192.0.2.99", "netscaler_nsip": sims[2].nsip},  # netscaler_nsip wins
-                },
-            }
-        }
-        path = tmp_path / "fleet.yml"
-        path.write_text(yaml.safe_dump(inventory))
-        env = {"NETSCALER_NITRO_USER": "nsroot", "NETSCALER_NITRO_PASS": "nsroot", "NETSCALER_NITRO_PROTOCOL": "http"}
-        extra = {
-            "netscaler_hosts": "netscalers",
-            "dsr_vserver_name": "fleet",
-            "dsr_vserver_vip": "127.0.35.1",
-            "dsr_vserver_member_list": "127.0.35.11 127.0.35.12",
-        }
-        proc = run_inventory_playbook(PLAYBOOK, path, extra_vars=extra, env=env, forks=3)
-        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-        recaps = host_recaps(proc.stdout)
-        assert set(recaps) == {"ns-1", "ns-2", "ns-3"}
-        spans = []
-        for host, sim in zip(("ns-1", "ns-2", "ns-3"), sims, strict=True):
-            assert recaps[host]["failed"] == 0 and recaps[host]["changed"] >= 4, recaps
-            state = sim.state()
-            assert (state["lbvserver"]["fleet"]["ipv46"], state["lbvserver"]["fleet"]["m"]) == ("127.0.35.1", "MAC")
-            assert len([r for r in state["bindings"]["lbvserver_service_binding"] if r["name"] == "fleet"]) == 2
-            log = sim.requests()
-            assert [r["path"] for r in log].count(LOGIN) == 1 and log[-1]["path"] == LOGOUT
-            spans.append((log[0]["time"], log[-1]["time_done"]))
-        # forks 3: the three appliances were converged at the same time, not one after the other
-        assert max(start for start, _ in spans) < min(end for _, end in spans), spans

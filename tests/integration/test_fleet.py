@@ -1,4 +1,5 @@
-"""An inventory of appliances: one job converges three NetScalers (three simulator processes) with forks 3.
+"""An inventory of appliances: one job converges three NetScalers (three simulator processes) with forks 3, with
+playbooks/healthchecked_pool.yml and with playbooks/dsr.yml.
 
 Addresses come from the inventory (ansible_host, or netscaler_nsip for host:port), user and password from
 the NETSCALER_* environment as the AWX credential injects them, with no NETSCALER_NSIP at all.
@@ -9,17 +10,19 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
 import yaml
 
 from tests.helpers.backends import backend_factory  # noqa: F401  (fixture)
 from tests.helpers.fleet import host_recaps, run_inventory_playbook, simulator_processes
 from tests.helpers.runner import REPO, VENV_BIN, ansible_env
+from tests.integration.test_ha import survey_vars
 
 EXAMPLES = REPO / "extensions" / "awx" / "inventories"
 
 
-def test_three_appliances_converge_in_one_run_with_forks_3(tmp_path, backend_factory):  # noqa: F811
-    backends = [backend_factory() for _ in range(2)]
+@pytest.mark.parametrize(("playbook", "vip"), [("healthchecked_pool", "127.9.32.1"), ("dsr", "127.0.35.1")])
+def test_three_appliances_converge_in_one_run_with_forks_3(tmp_path, backend_factory, playbook, vip):  # noqa: F811
     with simulator_processes(3) as sims:
         inventory = {
             "netscalers": {
@@ -34,13 +37,8 @@ def test_three_appliances_converge_in_one_run_with_forks_3(tmp_path, backend_fac
         path = tmp_path / "fleet.yml"
         path.write_text(yaml.safe_dump(inventory))
         env = {"NETSCALER_NITRO_USER": "nsroot", "NETSCALER_NITRO_PASS": "nsroot", "NETSCALER_NITRO_PROTOCOL": "http"}
-        extra = {
-            "netscaler_hosts": "netscalers",
-            "healthchecked_pool_name": "fleet",
-            "healthchecked_pool_vip": "127.9.32.1",
-            "healthchecked_pool_member_list": ",".join(f"{b.host}:{b.port}" for b in backends),
-        }
-        proc = run_inventory_playbook(REPO / "playbooks" / "healthchecked_pool.yml", path, extra_vars=extra, env=env,
+        extra = {"netscaler_hosts": "netscalers", **survey_vars(playbook, "fleet", vip, backend_factory)}
+        proc = run_inventory_playbook(REPO / "playbooks" / f"{playbook}.yml", path, extra_vars=extra, env=env,
                                       forks=3)  # fmt: skip
         assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
         recaps = host_recaps(proc.stdout)
@@ -49,9 +47,10 @@ def test_three_appliances_converge_in_one_run_with_forks_3(tmp_path, backend_fac
         for host, sim in zip(("ns-1", "ns-2", "ns-3"), sims, strict=True):
             assert recaps[host]["failed"] == 0 and recaps[host]["changed"] >= 3, recaps
             state = sim.state()
-            assert state["lbvserver"]["fleet"]["ipv46"] == "127.9.32.1"
+            assert state["lbvserver"]["fleet"]["ipv46"] == vip
             assert len([r for r in state["bindings"]["lbvserver_service_binding"] if r["name"] == "fleet"]) == 2
             log = sim.requests()
+            assert [r["path"] for r in log].count("/nitro/v1/config/login") == 1  # one session per appliance
             spans.append((log[0]["time"], log[-1]["time_done"]))
         # forks 3: the three appliances were converged at the same time, not one after the other
         assert max(start for start, _ in spans) < min(end for _, end in spans), spans
