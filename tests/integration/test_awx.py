@@ -107,6 +107,13 @@ def test_credential_type_is_valid_for_awx():
     assert set(re.findall(r'"(NETSCALER_[A-Z_]+)"', module_utils)) >= MODULE_ENV
 
 
+def password_credential(sim: SimHandle) -> dict[str, str]:
+    """The environment AWX injects for a password credential of the simulator ``sim`` (NITRO over http)."""
+    return awx_inject(
+        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
+    )
+
+
 def test_credential_injection_defaults_are_safe():
     ctype = credential_type()
     # created through the API with only the essentials: certificates are validated, protocol https
@@ -130,10 +137,7 @@ def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, ba
     sim = secret_sim
     sim.reset()
     backend = backend_factory()
-    env = awx_inject(
-        credential_type(),
-        {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"},
-    )
+    env = password_credential(sim)
     pool = {
         "healthchecked_pool_name": "awx",
         "healthchecked_pool_vip": "127.9.30.1",
@@ -268,9 +272,7 @@ def test_healthchecked_pool_survey_converges(secret_sim, backend_factory):  # no
     sim = secret_sim
     sim.reset()
     backends = [backend_factory() for _ in range(2)]
-    env = awx_inject(
-        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
-    )
+    env = password_credential(sim)
     extra = answers(
         "healthchecked_pool",
         {
@@ -313,9 +315,7 @@ def test_quiet_vip_survey_converges(secret_sim):
     for name, port in (("web", 80), ("api", 81)):
         body = {"lbvserver": {"name": name, "servicetype": "HTTP", "ipv46": "127.9.30.3", "port": port}}
         assert sim.nitro("POST", "lbvserver", body)[0] == 201
-    env = awx_inject(
-        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
-    )
+    env = password_credential(sim)
     extra = answers(
         "quiet_vip", {"quiet_vip_vservers": "web, api", "quiet_vip_save_config": "false", "quiet_vip_verify": "true"}
     )
@@ -333,9 +333,7 @@ def test_quiet_vip_survey_converges(secret_sim):
 def test_dsr_survey_converges(secret_sim):
     sim = secret_sim
     sim.reset()
-    env = awx_inject(
-        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
-    )
+    env = password_credential(sim)
     extra = answers(
         "dsr",
         {
@@ -375,9 +373,7 @@ def test_dsr_survey_converges(secret_sim):
 def test_dsr_survey_member_list_refuses_a_port(secret_sim):
     sim = secret_sim
     sim.reset()
-    env = awx_inject(
-        credential_type(), {"host": sim.nsip, "username": sim.user, "password": SECRET, "protocol": "http"}
-    )
+    env = password_credential(sim)
     extra = answers(
         "dsr", {"dsr_vserver_name": "d", "dsr_vserver_vip": "127.9.30.5", "dsr_vserver_member_list": "10.0.0.1:80"}
     )
