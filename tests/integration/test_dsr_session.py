@@ -106,3 +106,16 @@ def test_a_node_in_an_unknown_ha_state_fails_without_writing(sim):
     assert proc.returncode != 0 and "neither primary nor secondary" in proc.stdout, proc.stdout
     assert sim.writes() == [] and active_sessions(sim) == 0
     assert [r["path"] for r in sim.requests()] == [LOGIN, HANODE, LOGOUT]
+
+
+def test_expired_session_one_relogin(sim):
+    # The appliance answers "session expired" once, in the middle of the role: that task logs in once on its own
+    # (and out at its end); the tasks after it go on with the role's session.
+    sim.fault("status", count=1, method="GET", path="lbvserver_binding", status=401, errorcode=444)
+    proc = run_playbook(PLAYBOOK, extra_vars=dsr_vars(sim))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    paths = [r["path"] for r in sim.requests()]
+    assert [r["status"] for r in sim.requests()].count(401) == 1
+    assert paths.count(LOGIN) == 2 and paths.count(LOGOUT) == 2
+    assert paths[:2] == [LOGIN, HANODE] and paths[-1] == LOGOUT and active_sessions(sim) == 0
+    assert sim.state()["lbvserver"]["dsr"]["m"] == "MAC"
