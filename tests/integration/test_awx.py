@@ -339,6 +339,7 @@ def test_dsr_survey_converges(secret_sim):
         {
             "dsr_vserver_name": "survey-dsr",
             "dsr_vserver_vip": "127.9.30.4",
+            "dsr_vserver_port": "53",
             # loopback members answer the PING monitor, so they come UP
             "dsr_vserver_member_list": "127.9.30.41,\n127.9.30.42=3 ",
             "dsr_vserver_persistence_timeout": 5,
@@ -349,7 +350,7 @@ def test_dsr_survey_converges(secret_sim):
             "dsr_vserver_save_config": "true",
         },
     )
-    assert extra["dsr_vserver_port"] == "*" and extra["dsr_vserver_wait"] == "true"
+    assert extra["dsr_vserver_port"] == "53" and extra["dsr_vserver_wait"] == "true"
     assert extra["dsr_vserver_healthcheck_type"] == "PING" and "dsr_vserver_healthcheck_port" not in extra
     proc = run_playbook(REPO / "playbooks" / "dsr.yml", extra_vars=extra, env=env)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
@@ -357,17 +358,22 @@ def test_dsr_survey_converges(secret_sim):
     state = sim.state()
     vserver = state["lbvserver"]["survey-dsr"]
     assert (vserver["ipv46"], vserver["servicetype"], vserver["m"]) == ("127.9.30.4", "ANY", "MAC")
-    assert int(vserver["timeout"]) == 5
+    assert int(vserver["port"]) == 53 and int(vserver["timeout"]) == 5
     bound = {
         row["servicename"]: row for row in state["bindings"]["lbvserver_service_binding"] if row["name"] == "survey-dsr"
     }
-    assert set(bound) == {"survey-dsr-127.9.30.41", "survey-dsr-127.9.30.42"}
-    assert int(bound["survey-dsr-127.9.30.42"]["weight"]) == 3
-    assert state["service"]["survey-dsr-127.9.30.41"]["usip"] == "YES"
+    assert set(bound) == {"survey-dsr-127.9.30.41-53", "survey-dsr-127.9.30.42-53"}
+    assert int(bound["survey-dsr-127.9.30.42-53"]["weight"]) == 3
+    assert state["service"]["survey-dsr-127.9.30.41-53"]["usip"] == "YES"
     monitor = state["lbmonitor"]["survey-dsr-hc"]
     assert monitor["type"] == "PING" and int(monitor["retries"]) == 2  # an integer question
     assert state["nsconfig"]["configchanged"] in (False, "false")  # save_config "true" saved
-    assert "survey-dsr-127.9.30.42 127.9.30.42: UP" in proc.stdout  # wait "true" waited for both
+    assert "survey-dsr-127.9.30.42-53 127.9.30.42: UP" in proc.stdout  # wait "true" waited for both
+    # the same strings again: nothing changes, nothing is written
+    sim.clear_requests()
+    proc = run_playbook(REPO / "playbooks" / "dsr.yml", extra_vars=extra, env=env)
+    assert proc.returncode == 0 and recap(proc.stdout)["changed"] == 0, proc.stdout[-6000:]
+    assert sim.writes() == []
 
 
 def test_dsr_survey_member_list_refuses_a_port(secret_sim):
