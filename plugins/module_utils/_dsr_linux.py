@@ -87,7 +87,8 @@ __all__ = [
 # Read through this module's globals, so tests can point them at a temporary directory.
 SYSCTL_FILE = "/etc/sysctl.d/90-adcops-dsr.conf"
 STATE_FILE = "/run/adcops-dsr-loopback.state"
-# Minimum values (ip-sysctl.rst): arp_ignore 1 = reply only for addresses on the incoming interface,
+# Minimum values (https://docs.kernel.org/networking/ip-sysctl.html): arp_ignore 1 = reply only for addresses on
+# the incoming interface,
 # arp_announce 2 = always use the best local address of the outgoing interface as ARP sender.
 ARP_MINIMUM = {"arp_ignore": 1, "arp_announce": 2}
 
