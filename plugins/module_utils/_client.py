@@ -95,7 +95,7 @@ class NitroClient(NitroBulk):
             raise
         # Singletons come back as an object, lists as arrays; a binding with no members
         # has no resource key at all (netscaler.adc get_resource:
-        # https://github.com/netscaler/ansible-collection-netscaleradc/blob/03a053bbea6287789ea348d0794fcef364f54cf5/plugins/module_utils/common.py).
+        # plugins/module_utils/common.py of https://github.com/netscaler/ansible-collection-netscaleradc).
         found = data.get(resource)
         if found is None:
             return []
@@ -136,7 +136,8 @@ class NitroClient(NitroBulk):
         """POST add. A lost answer is settled by a GET: an add that landed is done, one that did not is sent
         again. "Already exists" (273, another run created it since our read) is converged with
         ``?idempotent=yes``, which turns the add into an update ("Simplify Management Operations with an
-        idempotent API", https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/management-operations-idempotentAPI.html)."""
+        idempotent API",
+        https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/management-operations-idempotentAPI.html)."""
         name = obj.get(key) if key else None
         deadline = self.deadline()
         attempt = 0
@@ -171,7 +172,7 @@ class NitroClient(NitroBulk):
 
     def update(self, resource: str, obj: Mapping[str, Any], *, name: Any = None) -> None:
         """PUT without the name in the URL, as netscaler.adc update_resource does; singletons (nstcpparam)
-        have none (adc-nitro-go updateUnnamedResource, https://github.com/netscaler/adc-nitro-go/blob/16ba856366ea3e3e0a85ade32441f103c98d0ae3/service/netscaler_resource.go)."""
+        have none (adc-nitro-go updateUnnamedResource, service/netscaler_resource.go of https://github.com/netscaler/adc-nitro-go)."""
         self._call(
             "PUT",
             f"/config/{resource}",

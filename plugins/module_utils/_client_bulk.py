@@ -77,7 +77,7 @@ class NitroBulk(NitroTransport):
         self, resource: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "continue"
     ) -> list[dict[str, Any]]:
         """Bulk remove is ``POST ?action=rm`` with an array (the NITRO Java SDK's
-        base_resource.delete_bulk_request, https://github.com/netscaler/nitro/blob/b6ada8cd1570065e8a745d81d8733ad85e58c5dd/src/main/java/com/citrix/netscaler/nitro/resource/base/base_resource.java).
+        base_resource.delete_bulk_request, com/citrix/netscaler/nitro/resource/base/base_resource.java of https://github.com/netscaler/nitro).
         Repeating it is safe: what is already gone answers "not found", which counts as done."""
         return self._bulk_chunks(
             "POST",

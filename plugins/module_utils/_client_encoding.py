@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """How names and query values go into NITRO URLs. PRIVATE to the adcops.netscaler collection.
 
-As netscaler.adc's url_builder (https://github.com/netscaler/ansible-collection-netscaleradc/blob/03d2f557dc6a948bc6585681772966e59fd7d212/plugins/module_utils/client.py):
+As netscaler.adc's url_builder (plugins/module_utils/client.py of https://github.com/netscaler/ansible-collection-netscaleradc):
 names double-encoded in the path, ``args=``/``filter=`` values encoded once, ``attrs`` not at all.
 """
 

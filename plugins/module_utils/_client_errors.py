@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 # 401 bodies carrying one of these mean "log in again": adc-nitro-go clears its session on 444/1027
-# (https://github.com/netscaler/adc-nitro-go/blob/16ba856366ea3e3e0a85ade32441f103c98d0ae3/service/netscaler_resource.go);
-# the NITRO SDK's error list (as generated in https://github.com/eBayClassifiedsGroup/nsnitro/blob/master/nsnitro/nsexceptions/nsexceptions.py)
+# (service/netscaler_resource.go of https://github.com/netscaler/adc-nitro-go);
+# the NITRO SDK's error list (as generated in nsnitro/nsexceptions/nsexceptions.py of https://github.com/eBayClassifiedsGroup/nsnitro)
 # has 451 "Invalid session" and 472 "Session expired" too.
 SESSION_EXPIRED_CODES = frozenset({444, 1027, 451, 472})
 # Status codes worth retrying: a proxy or the appliance's web server is briefly unavailable.
