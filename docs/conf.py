@@ -8,7 +8,8 @@ copyright = "adcops.netscaler maintainers"
 title = "adcops.netscaler documentation"
 html_short_title = "adcops.netscaler"
 
-extensions = ["sphinx_antsibull_ext"]
+# myst_parser: docs/architecture.md, kept in Markdown so it reads the same on GitHub and on this site.
+extensions = ["sphinx_antsibull_ext", "myst_parser"]
 
 pygments_style = "ansible"
 highlight_language = "YAML+Jinja"

@@ -14,8 +14,10 @@ themselves, and import all of it from here. The client is split by concern:
 - ``_client_bulk``: array requests and their per-item answers;
 - this file: reads and single-object writes, and the names modules import.
 
-Facts are cited against ../shared/reference/nitro_api.md
-(section numbers) and the sources it names (JAVA-SDK, GO-SDK, COLL, DOC-ERR...).
+Comments cite public sources: the NITRO API reference (developer-docs.netscaler.com), the
+official collection netscaler.adc (github.com/netscaler/ansible-collection-netscaleradc), and
+the NITRO SDKs for Go (github.com/netscaler/adc-nitro-go) and Java (github.com/netscaler/nitro).
+Where a behaviour is our own inference, the comment says so.
 """
 
 from __future__ import annotations
@@ -30,41 +32,20 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._client_encoding 
     opt_str,
     raw_query,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._client_errors import (
-    ALREADY_EXISTS_CODE,
-    BULK_FAILED_CODE,
-    NOT_BOUND_CODES,
-    NOT_FOUND_CODES,
-    ONERROR_CHOICES,
-    REPEATABLE_ACTIONS,
-    RETRY_STATUSES,
-    SESSION_EXPIRED_CODES,
-    NitroError,
-)
+from ansible_collections.adcops.netscaler.plugins.module_utils._client_errors import REPEATABLE_ACTIONS, NitroError
 from ansible_collections.adcops.netscaler.plugins.module_utils._client_transport import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    describe,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._redact import REDACTED, redact, secret_forms
+from ansible_collections.adcops.netscaler.plugins.module_utils._redact import redact, secret_forms
 
+# What modules and tests import from here; the rest lives in the files named in the docstring.
 __all__ = [
-    "ALREADY_EXISTS_CODE",
-    "BULK_FAILED_CODE",
     "HAS_REQUESTS",
-    "NOT_BOUND_CODES",
-    "NOT_FOUND_CODES",
-    "ONERROR_CHOICES",
-    "REDACTED",
-    "REPEATABLE_ACTIONS",
     "REQUESTS_IMPORT_ERROR",
-    "RETRY_STATUSES",
-    "SESSION_EXPIRED_CODES",
     "NitroClient",
     "NitroError",
-    "describe",
     "encode_name",
-    "encode_pairs",
     "redact",
     "secret_forms",
 ]
@@ -97,7 +78,7 @@ class NitroClient(NitroBulk):
             path += "/" + encode_name(name)
         params = {}
         if attrs:
-            params["attrs"] = ",".join(attrs)  # attrs is not encoded (§1.8)
+            params["attrs"] = ",".join(attrs)  # not encoded, as netscaler.adc url_builder does (_client_encoding)
         if filter:
             params["filter"] = encode_pairs(filter)
         if args:
@@ -113,7 +94,8 @@ class NitroClient(NitroBulk):
                 return []
             raise
         # Singletons come back as an object, lists as arrays; a binding with no members
-        # has no resource key at all (§1.3).
+        # has no resource key at all (netscaler.adc get_resource:
+        # plugins/module_utils/common.py of https://github.com/netscaler/ansible-collection-netscaleradc).
         found = data.get(resource)
         if found is None:
             return []
@@ -153,7 +135,9 @@ class NitroClient(NitroBulk):
     ) -> None:
         """POST add. A lost answer is settled by a GET: an add that landed is done, one that did not is sent
         again. "Already exists" (273, another run created it since our read) is converged with
-        ``?idempotent=yes``, which turns the add into an update (DOC-REST-11, §1.3)."""
+        ``?idempotent=yes``, which turns the add into an update ("Simplify Management Operations with an
+        idempotent API",
+        https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/management-operations-idempotentAPI.html)."""
         name = obj.get(key) if key else None
         deadline = self.deadline()
         attempt = 0
@@ -168,7 +152,7 @@ class NitroClient(NitroBulk):
                     operation="add",
                     resource=resource,
                     name=opt_str(name),
-                    retry=idempotent,  # idempotent=yes turns a repeated add into an update (§1.3)
+                    retry=idempotent,  # idempotent=yes turns a repeated add into an update (see above)
                     deadline=deadline,
                 )
                 return
@@ -187,7 +171,8 @@ class NitroClient(NitroBulk):
                     raise
 
     def update(self, resource: str, obj: Mapping[str, Any], *, name: Any = None) -> None:
-        """PUT without the name in the URL, as COLL does; singletons (nstcpparam) have none (§1.3)."""
+        """PUT without the name in the URL, as netscaler.adc update_resource does; singletons (nstcpparam)
+        have none (adc-nitro-go updateUnnamedResource, service/netscaler_resource.go of https://github.com/netscaler/adc-nitro-go)."""
         self._call(
             "PUT",
             f"/config/{resource}",
@@ -236,7 +221,7 @@ class NitroClient(NitroBulk):
         )
 
     def bind(self, binding: str, obj: Mapping[str, Any]) -> None:
-        """Bind is a PUT on the binding resource (§1.3, COLL and CITRIX-OLD)."""
+        """Bind is a PUT on the binding resource (netscaler.adc bind_resource, common.py: see ``get``)."""
         self.bind_bulk(binding, [obj])
 
     def unbind(self, binding: str, parent: Any, args: Mapping[str, Any]) -> bool:

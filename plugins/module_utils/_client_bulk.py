@@ -76,7 +76,8 @@ class NitroBulk(NitroTransport):
     def delete_bulk(
         self, resource: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "continue"
     ) -> list[dict[str, Any]]:
-        """Bulk remove is ``POST ?action=rm`` with an array (JAVA-SDK base_resource.delete_bulk_request).
+        """Bulk remove is ``POST ?action=rm`` with an array (the NITRO Java SDK's
+        base_resource.delete_bulk_request, com/citrix/netscaler/nitro/resource/base/base_resource.java of https://github.com/netscaler/nitro).
         Repeating it is safe: what is already gone answers "not found", which counts as done."""
         return self._bulk_chunks(
             "POST",
@@ -122,7 +123,7 @@ class NitroBulk(NitroTransport):
     def unbind_bulk(
         self, binding: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "continue"
     ) -> list[dict[str, Any]]:
-        """Bulk unbind is ``POST ?action=unbind`` with an array (JAVA-SDK delete_bulk_request on a binding).
+        """Bulk unbind is ``POST ?action=unbind`` with an array (the Java SDK's delete_bulk_request on a binding).
         "Not bound" (a repeated unbind that landed, or another run) is the state we wanted."""
         return self._bulk_chunks(
             "POST",
@@ -223,7 +224,8 @@ class NitroBulk(NitroTransport):
         query: Mapping[str, str] | None = None,
         deadline: float | None = None,
     ) -> list[dict[str, Any]]:
-        """Send one array request and map the 207 per-item answer (DOC-ERR, §1.5).
+        """Send one array request and map the 207 per-item answer (NITRO "Error and Exception Handling",
+        https://developer-docs.netscaler.com/en-us/adc-nitro-api/13/error-and-exception-handling).
 
         Every result says whether NITRO kept the item (``applied``): after a failure, ``rollback``
         undoes the adds and binds that had run; ``exit`` leaves them and does not run the rest.
@@ -268,7 +270,8 @@ class NitroBulk(NitroTransport):
             exc.not_applied = names
             raise
         answers = data.get("response") if data.get("errorcode") == BULK_FAILED_CODE else None
-        # NITRO undoes adds and binds only; for other operations rollback acts like exit (§1.5).
+        # NITRO undoes adds and binds only; for other operations rollback acts like exit (inferred, not yet
+        # verified on an appliance).
         rolled_back = answers is not None and onerror == "rollback" and operation in ("add", "bind")
         results = []
         for index, obj in enumerate(items):

@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, adcops.netscaler contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""How names and query values go into NITRO URLs. PRIVATE to the adcops.netscaler collection."""
+"""How names and query values go into NITRO URLs. PRIVATE to the adcops.netscaler collection.
+
+As netscaler.adc's url_builder (plugins/module_utils/client.py of https://github.com/netscaler/ansible-collection-netscaleradc):
+names double-encoded in the path, ``args=``/``filter=`` values encoded once, ``attrs`` not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from urllib.parse import quote
 
 
 def encode_name(name: Any) -> str:
-    """Resource names go into the path double-URL-encoded, as all three official clients do (§1.8)."""
+    """Resource names go into the path double-URL-encoded (netscaler.adc url_builder; the Go and Java SDKs too)."""
     return quote(quote(_scalar(name), safe=""), safe="")
 
 
 def encode_pairs(pairs: Mapping[str, Any] | None) -> str | None:
-    """`args=`/`filter=` values are encoded once (§1.8); booleans become lowercase words (COLL url_builder)."""
+    """`args=`/`filter=` values are encoded once; booleans become lowercase words (inferred, not yet verified)."""
     if not pairs:
         return None
     return ",".join(f"{key}:{quote(_scalar(value), safe='')}" for key, value in pairs.items())
@@ -25,7 +29,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
-        # `nd6ravariables/1.0` fails where `/1` works (§1.8)
+        # `nd6ravariables/1.0` fails where `/1` works (netscaler.adc url_builder)
         return str(int(value))
     return str(value)
 

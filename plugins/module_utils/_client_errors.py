@@ -7,22 +7,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-# 401 bodies carrying one of these mean "log in again" (§1.2: GO-SDK clears its
-# session on 444/1027; ERRLIST lists 451 and 472 as invalid/expired session).
+# 401 bodies carrying one of these mean "log in again": adc-nitro-go clears its session on 444/1027
+# (service/netscaler_resource.go of https://github.com/netscaler/adc-nitro-go);
+# the NITRO SDK's error list (as generated in nsnitro/nsexceptions/nsexceptions.py of https://github.com/eBayClassifiedsGroup/nsnitro)
+# has 451 "Invalid session" and 472 "Session expired" too.
 SESSION_EXPIRED_CODES = frozenset({444, 1027, 451, 472})
 # Status codes worth retrying: a proxy or the appliance's web server is briefly unavailable.
 RETRY_STATUSES = frozenset({502, 503, 504})
-# "Does not exist" answers of a GET or DELETE (§1.6: 258 No such resource, 344 No Service, 351 No such server).
+# "Does not exist" answers of a GET or DELETE: 258 No such resource, 344 No Service, 351 No such server (same list).
 NOT_FOUND_CODES = frozenset({258, 344, 351})
-# 409/273 "Resource already exists" (§1.6).
+# 409/273 "Resource already exists" (the example of NITRO "Error and Exception Handling",
+# https://developer-docs.netscaler.com/en-us/adc-nitro-api/13/error-and-exception-handling).
 ALREADY_EXISTS_CODE = 273
-BULK_FAILED_CODE = 1243  # DOC-ERR: HTTP 207, per-item results in "response"
+BULK_FAILED_CODE = 1243  # HTTP 207, per-item results in "response" (the same page)
 ONERROR_CHOICES = ("exit", "continue", "rollback")
 # Actions whose repetition leaves the appliance as one run would, so a retry is safe.
 REPEATABLE_ACTIONS = frozenset({"enable", "disable", "unset", "save"})
 # "Not bound" answers of an unbind: lbvserver member (1303), monitor (2170); the member or parent is gone (258, 344).
 NOT_BOUND_CODES = frozenset({1303, 2170, 258, 344})
-# Logout must not hold a failed task back: a session left behind expires on its own (§1.2).
+# Logout must not hold a failed task back: a session left behind expires on its own (30 minutes by default:
+# NITRO "Performing Basic Operations", https://developer-docs.netscaler.com/en-us/adc-nitro-api/12-1/performing-basic-netscaler-operations).
 LOGOUT_TIMEOUT = 3.0
 
 

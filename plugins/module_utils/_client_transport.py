@@ -139,8 +139,9 @@ class NitroTransport:
             exc.message = redact(f"{url} answered {exc.message}", self._secrets)
             exc.hint = LOGIN_HINT
             raise
-        # On-prem NITRO answers with a top-level sessionid and also sets the cookie (§1.2); the ADM proxy
-        # nests it in a "login" list.
+        # On-prem NITRO answers with a top-level sessionid and also sets the cookie (NITRO "Performing Basic
+        # Operations", https://developer-docs.netscaler.com/en-us/adc-nitro-api/12-1/performing-basic-netscaler-operations);
+        # the ADM proxy nests it in a "login" list (adc-nitro-go; inferred, not yet verified on an appliance).
         nested = data.get("login")
         first = nested[0] if isinstance(nested, list) and nested and isinstance(nested[0], dict) else {}
         token = data.get("sessionid") or response.cookies.get("NITRO_AUTH_TOKEN") or first.get("sessionid")
@@ -203,7 +204,7 @@ class NitroTransport:
             self._post_logout(time.monotonic() + min(self.timeout, LOGOUT_TIMEOUT))
         except NitroError:
             # The module's outcome is already decided; a failed logout only leaves a session
-            # that the appliance expires on its own (§1.2, 30 min default).
+            # that the appliance expires on its own (30 min default, see LOGOUT_TIMEOUT).
             pass
         finally:
             self.session.headers.pop("Cookie", None)
@@ -303,7 +304,7 @@ class NitroTransport:
                 and resource not in SESSION_RESOURCES
                 and self._may_relogin()
             ):
-                # One transparent re-login when the session expired (GO-SDK, JAVA-SDK on 444). A given
+                # One transparent re-login when the session expired (adc-nitro-go drops its session then). A given
                 # token is replaced by a session of our own, which close() logs out of.
                 relogged = True
                 self._owns_session = True

@@ -13,342 +13,84 @@ Three layers, each a fact kept once:
 The previous values of the sysctls the module raised are recorded in comments of its own sysctl
 drop-in (or of a state file under /run when nothing is persisted), so ``state=absent`` puts back
 exactly what was there before.
+
+The pure part (input, rendering, records) is ``_dsr_linux_render``; the host is ``_dsr_linux_host``.
+This file plans and applies, and is the one modules import.
 """
 
 from __future__ import annotations
 
-import glob
-import ipaddress
 import json
 import os
-import re
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-MARKER = "# Managed by adcops.netscaler.dsr_loopback"
+from ansible_collections.adcops.netscaler.plugins.module_utils._dsr_linux_host import (
+    Host,
+    Runner,
+    detect_stack,
+    ours,
+    read_file,
+    which,
+    write_file,
+)
+from ansible_collections.adcops.netscaler.plugins.module_utils._dsr_linux_render import (
+    IFUPDOWN_FILE,
+    MARKER,
+    NETPLAN_FILE,
+    NETWORKD_DIR,
+    NM_DIR,
+    STACKS,
+    DsrError,
+    Record,
+    host_prefix,
+    parse_vip,
+    parse_vips,
+    render_ifupdown,
+    render_netplan,
+    render_networkd,
+    render_networkmanager,
+    render_stack,
+    render_sysctl,
+    stack_paths,
+)
+
+__all__ = [
+    "IFUPDOWN_FILE",
+    "MARKER",
+    "NETPLAN_FILE",
+    "NETWORKD_DIR",
+    "NM_DIR",
+    "STACKS",
+    "DsrError",
+    "DsrLoopback",
+    "Host",
+    "Options",
+    "Plan",
+    "Record",
+    "Runner",
+    "detect_stack",
+    "host_prefix",
+    "parse_vip",
+    "parse_vips",
+    "read_file",
+    "render_ifupdown",
+    "render_netplan",
+    "render_networkd",
+    "render_networkmanager",
+    "render_stack",
+    "render_sysctl",
+    "stack_paths",
+    "which",
+]
+
+# Read through this module's globals, so tests can point them at a temporary directory.
 SYSCTL_FILE = "/etc/sysctl.d/90-adcops-dsr.conf"
 STATE_FILE = "/run/adcops-dsr-loopback.state"
-NETWORKD_DIR = "/etc/systemd/network"
-NM_DIR = "/etc/NetworkManager/system-connections"
-IFUPDOWN_FILE = "/etc/network/interfaces.d/adcops-dsr"
-NETPLAN_FILE = "/etc/netplan/60-adcops-dsr.yaml"
-
-STACKS = ("networkd", "networkmanager", "ifupdown", "netplan", "none")
-# Minimum values (ip-sysctl.rst): arp_ignore 1 = reply only for addresses on the incoming interface,
+# Minimum values (https://docs.kernel.org/networking/ip-sysctl.html): arp_ignore 1 = reply only for addresses on
+# the incoming interface,
 # arp_announce 2 = always use the best local address of the outgoing interface as ARP sender.
 ARP_MINIMUM = {"arp_ignore": 1, "arp_announce": 2}
-PREVIOUS_RE = re.compile(r"^# previous (\S+)=(-?\d+)$")
-VIP_RE = re.compile(r"^# vip (\S+) dev (\S+)$")
-APPLIED_RE = re.compile(r"^-?(net\.\S+) = (-?\d+)$")
-NM_NAMESPACE = uuid.UUID("2b1f5a8e-5d0c-4c4e-9a51-6f0c1d2dd5e1")
-
-
-class DsrError(Exception):
-    """Bad input or an unusable host, found before anything changes."""
-
-
-# ----------------------------------------------------------------------------------------------- input
-
-
-def parse_vip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """One VIP: an address, or an address with its host prefix (/32, /128). Anything else fails."""
-    value = str(text).strip()
-    try:
-        if "/" in value:
-            iface = ipaddress.ip_interface(value)
-            if iface.network.prefixlen != iface.max_prefixlen:
-                raise DsrError(
-                    f"vips: {value!r} is a network or a prefix, not a single address; a DSR VIP is a host "
-                    f"address (/{iface.max_prefixlen})"
-                )
-            address = iface.ip
-        else:
-            address = ipaddress.ip_address(value)
-    except ValueError as exc:
-        raise DsrError(f"vips: {value!r} is not an IPv4 or IPv6 address ({exc})") from None
-    for attribute, what in (
-        ("is_unspecified", "the unspecified address"),
-        ("is_loopback", "a loopback address"),
-        ("is_multicast", "a multicast address"),
-        ("is_link_local", "a link-local address"),
-    ):
-        if getattr(address, attribute):
-            raise DsrError(f"vips: {value!r} is {what}, which cannot be a load-balanced VIP")
-    return address
-
-
-def parse_vips(values: Iterable[str]) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    seen: dict[str, Any] = {}
-    for value in values:
-        address = parse_vip(value)
-        seen.setdefault(str(address), address)
-    return list(seen.values())
-
-
-def host_prefix(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    return f"{address}/{address.max_prefixlen}"
-
-
-# ------------------------------------------------------------------------------------------ rendering
-
-
-def _header(what: str) -> list[str]:
-    return [f"{MARKER} ({what}). Direct Server Return VIPs; edits are overwritten."]
-
-
-def render_sysctl(device: str, values: dict[str, int], previous: dict[str, int], vips: list[str]) -> str:
-    """The sysctl.d drop-in: the raised values, plus what was there before and which VIPs were added."""
-    lines = _header("ARP suppression for DSR VIPs, applied by systemd-sysctl before the network")
-    lines.append("# Values before the first run (state=absent restores them) and the VIPs it added:")
-    lines += [f"# previous {key}={value}" for key, value in sorted(previous.items())]
-    lines += [f"# vip {vip} dev {device}" for vip in vips]
-    for key, value in values.items():
-        # '-': the device may not exist yet when systemd-sysctl runs; systemd-sysctl applies the
-        # per-interface keys again when the interface appears (sysctl.d(5)).
-        prefix = "-" if f".conf.{device}." in key and device != "lo" else ""
-        lines.append(f"{prefix}{key} = {value}")
-    return "\n".join(lines) + "\n"
-
-
-def render_networkd(device: str, vips: list[str]) -> dict[str, str]:
-    network = [
-        *_header("systemd-networkd"),
-        "[Match]",
-        f"Name={device}",
-        "",
-        "[Link]",
-        "RequiredForOnline=no",
-        "",
-        "[Network]",
-        # Keep addresses networkd did not configure (127.0.0.1, an operator's own lo addresses).
-        "KeepConfiguration=static",
-        "LinkLocalAddressing=no",
-        "IPv6AcceptRA=no",
-        *[f"Address={vip}" for vip in vips],
-    ]
-    files = {f"{NETWORKD_DIR}/60-adcops-dsr-{device}.network": "\n".join(network) + "\n"}
-    if device != "lo":
-        netdev = [*_header("systemd-networkd"), "[NetDev]", f"Name={device}", "Kind=dummy"]
-        files[f"{NETWORKD_DIR}/60-adcops-dsr-{device}.netdev"] = "\n".join(netdev) + "\n"
-    return files
-
-
-def render_networkmanager(device: str, vips: list[str]) -> dict[str, str]:
-    v4 = [vip for vip in vips if ":" not in vip]
-    v6 = [vip for vip in vips if ":" in vip]
-    name = f"adcops-dsr-{device}"
-    lines = [
-        *_header("NetworkManager keyfile"),
-        "[connection]",
-        f"id={name}",
-        f"uuid={uuid.uuid5(NM_NAMESPACE, name)}",
-        # lo needs NetworkManager 1.42 or later (type loopback); dummy since 1.8
-        f"type={'loopback' if device == 'lo' else 'dummy'}",
-        f"interface-name={device}",
-        "autoconnect=true",
-        "",
-        "[ipv4]",
-        "method=manual" if v4 or device == "lo" else "method=disabled",
-        *[f"address{n}={vip}" for n, vip in enumerate(v4, 1)],
-        "",
-        "[ipv6]",
-        "addr-gen-mode=stable-privacy",
-        "method=manual" if v6 or device == "lo" else "method=disabled",
-        *[f"address{n}={vip}" for n, vip in enumerate(v6, 1)],
-    ]
-    return {f"{NM_DIR}/{name}.nmconnection": "\n".join(lines) + "\n"}
-
-
-def render_ifupdown(device: str, vips: list[str], sysctl_file: str | None) -> dict[str, str]:
-    # A second "inet manual" stanza for lo is merged with the distribution's "iface lo inet loopback"
-    # (interfaces(5): several stanzas for one interface are all applied).
-    lines = [*_header("ifupdown"), f"auto {device}", f"iface {device} inet manual"]
-    if sysctl_file:
-        lines.append(f"    pre-up sysctl -q -p {sysctl_file}")
-    if device != "lo":
-        lines.append(f"    pre-up ip link show dev {device} >/dev/null 2>&1 || ip link add {device} type dummy")
-    lines.append(f"    up ip link set dev {device} up")
-    for vip in vips:
-        family = "-6 " if ":" in vip else ""
-        lines.append(f"    up ip {family}addr replace {vip} dev {device}")
-    for vip in vips:
-        family = "-6 " if ":" in vip else ""
-        lines.append(f"    down ip {family}addr del {vip} dev {device} || true")
-    if device != "lo":
-        lines.append(f"    post-down ip link del {device} || true")
-    return {IFUPDOWN_FILE: "\n".join(lines) + "\n"}
-
-
-def render_netplan(device: str, vips: list[str]) -> dict[str, str]:
-    # lo as an ethernet matched by name (what netplan renders to a networkd .network for lo);
-    # dummy-devices need netplan 0.107 or later.
-    addresses = ", ".join(json.dumps(vip) for vip in vips)
-    if device == "lo":
-        body = ["  ethernets:", "    lo:", "      match:", "        name: lo", f"      addresses: [{addresses}]"]
-    else:
-        body = ["  dummy-devices:", f"    {device}:", f"      addresses: [{addresses}]"]
-    lines = [*_header("netplan"), "network:", "  version: 2", *body]
-    return {NETPLAN_FILE: "\n".join(lines) + "\n"}
-
-
-def render_stack(stack: str, device: str, vips: list[str], sysctl_file: str | None) -> dict[str, str]:
-    if stack == "networkd":
-        return render_networkd(device, vips)
-    if stack == "networkmanager":
-        return render_networkmanager(device, vips)
-    if stack == "ifupdown":
-        return render_ifupdown(device, vips, sysctl_file)
-    if stack == "netplan":
-        return render_netplan(device, vips)
-    return {}
-
-
-def stack_paths(device: str) -> list[str]:
-    """Every file any stack could have received for ``device`` (what state=absent looks for)."""
-    return [
-        f"{NETWORKD_DIR}/60-adcops-dsr-{device}.network",
-        f"{NETWORKD_DIR}/60-adcops-dsr-{device}.netdev",
-        f"{NM_DIR}/adcops-dsr-{device}.nmconnection",
-        IFUPDOWN_FILE,
-        NETPLAN_FILE,
-    ]
-
-
-@dataclass
-class Record:
-    """What a drop-in or state file says the module did: previous and set sysctl values, added VIPs."""
-
-    previous: dict[str, int] = field(default_factory=dict)
-    applied: dict[str, int] = field(default_factory=dict)
-    vips: list[tuple[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def parse(cls, text: str | None) -> Record:
-        record = cls()
-        for line in (text or "").splitlines():
-            if match := PREVIOUS_RE.match(line):
-                record.previous[match.group(1)] = int(match.group(2))
-            elif match := VIP_RE.match(line):
-                record.vips.append((match.group(1), match.group(2)))
-            elif match := APPLIED_RE.match(line):
-                record.applied[match.group(1)] = int(match.group(2))
-        return record
-
-
-# ---------------------------------------------------------------------------------------------- host
-
-
-Runner = Callable[[list[str]], tuple[int, str, str]]
-
-
-@dataclass
-class Host:
-    """Reads and changes the host through iproute2, /proc/sys and files. ``run`` is AnsibleModule.run_command."""
-
-    run: Runner
-    proc_sys: str = "/proc/sys"
-    changes: list[str] = field(default_factory=list)
-
-    def ip(self, *args: str, check: bool = True) -> str:
-        rc, out, err = self.run(["ip", *args])
-        if rc != 0 and check:
-            raise RuntimeError(f"ip {' '.join(args)} failed (rc={rc}): {err.strip() or out.strip()}")
-        if rc == 0 and {"add", "del", "set"} & set(args[:3]):
-            self.changes.append(f"ip {' '.join(args)}")
-        return out
-
-    def links(self) -> dict[str, dict[str, Any]]:
-        return {link["ifname"]: link for link in json.loads(self.ip("-j", "-d", "link", "show") or "[]")}
-
-    def addresses(self) -> dict[str, list[dict[str, Any]]]:
-        data = json.loads(self.ip("-j", "addr", "show") or "[]")
-        return {entry["ifname"]: entry.get("addr_info", []) for entry in data}
-
-    def route_type(self, address: str) -> str:
-        out = self.ip("-6" if ":" in address else "-4", "route", "get", address, check=False)
-        return out.split()[0] if out.split() else ""
-
-    def sysctl_path(self, key: str) -> str:
-        return os.path.join(self.proc_sys, *key.split("."))
-
-    def sysctl_get(self, key: str) -> int | None:
-        try:
-            with open(self.sysctl_path(key), encoding="ascii") as handle:
-                return int(handle.read().strip())
-        except (OSError, ValueError):
-            return None
-
-    def sysctl_set(self, key: str, value: int) -> None:
-        with open(self.sysctl_path(key), "w", encoding="ascii") as handle:
-            handle.write(f"{value}\n")
-        self.changes.append(f"sysctl {key}={value}")
-
-    def ipv4_conf_interfaces(self) -> list[str]:
-        try:
-            return sorted(os.listdir(os.path.join(self.proc_sys, "net", "ipv4", "conf")))
-        except OSError:
-            return []
-
-    def dummy_driver(self) -> tuple[bool, str]:
-        """Whether a dummy device can be created here, and why (checked without creating one)."""
-        if os.path.isdir("/sys/module/dummy"):
-            return True, "the dummy driver is loaded (/sys/module/dummy)"
-        release = os.uname().release
-        if glob.glob(f"/lib/modules/{release}/kernel/drivers/net/dummy.ko*"):
-            return True, f"the dummy module is installed for kernel {release}"
-        return False, f"kernel {release} has no dummy driver (neither loaded nor in /lib/modules)"
-
-    def service_active(self, unit: str, process: str) -> bool:
-        if os.path.isdir("/run/systemd/system"):
-            rc, _out, _err = self.run(["systemctl", "is-active", "--quiet", unit])
-            return rc == 0
-        for comm in glob.glob("/proc/[0-9]*/comm"):
-            try:
-                with open(comm, encoding="utf-8") as handle:
-                    if handle.read().strip() == process:
-                        return True
-            except OSError:
-                continue
-        return False
-
-
-def read_file(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def ours(text: str | None) -> bool:
-    return text is not None and text.startswith(MARKER)
-
-
-def which(name: str) -> str | None:
-    for directory in ("/usr/sbin", "/usr/bin", "/sbin", "/bin", *os.environ.get("PATH", "").split(os.pathsep)):
-        candidate = os.path.join(directory, name)
-        if directory and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def detect_stack(host: Host) -> tuple[str, str]:
-    """The stack that owns the host's network, and the evidence. Running daemons beat files."""
-    netplan_files = [p for p in glob.glob("/etc/netplan/*.yaml") if p != NETPLAN_FILE]
-    if netplan_files and which("netplan"):
-        return "netplan", f"netplan is installed and configures this host ({', '.join(sorted(netplan_files))})"
-    if host.service_active("NetworkManager.service", "NetworkManager"):
-        return "networkmanager", "NetworkManager is running"
-    if host.service_active("systemd-networkd.service", "systemd-network"):
-        return "networkd", "systemd-networkd is running"
-    if which("ifup") and os.path.exists("/etc/network/interfaces"):
-        return "ifupdown", "ifupdown is installed and /etc/network/interfaces exists"
-    return "none", "no netplan configuration, NetworkManager, systemd-networkd or ifupdown found"
-
-
-# ---------------------------------------------------------------------------------------------- plan
 
 
 @dataclass
@@ -677,16 +419,3 @@ class DsrLoopback:
             u["arp_ignore_ok"] and u["arp_announce_ok"] for u in uplinks.values()
         )
         return {"ok": ok, "vips": vips, "uplinks": uplinks}
-
-
-def write_file(path: str, text: str) -> None:
-    """Atomic write (temporary file + rename), root-only for NetworkManager and netplan files."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    mode = 0o600 if path.startswith((NM_DIR, "/etc/netplan")) else 0o644
-    tmp = f"{path}.adcops-tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)

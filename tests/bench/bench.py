@@ -4,7 +4,7 @@
    one member changed (its weight), pool absent;
 2. the same pool built the way the official netscaler.adc collection's modules force (tests/bench/official_pool.yml),
    converge and no-op at N = 10 and 100, when that collection is available (BENCH_OFFICIAL_COLLECTION, else the
-   tarball in ../shared/anchors beside the repository, else an installed netscaler.adc);
+   tarball in the shared/anchors folder beside the repository, else an installed netscaler.adc);
 3. N = 100 again with --latency-ms 20, the round trip to a remote appliance;
 4. fleets of 1, 4 and 16 simulated appliances (one simulator process each, forks to match), tests/bench/fleet.yml.
 

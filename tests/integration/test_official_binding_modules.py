@@ -4,7 +4,7 @@ Those modules add a binding with ``POST /nitro/v1/config/<binding>`` (their ``cr
 collection's CI runs them against a NetScaler CPX, so a real appliance accepts it. The test installs the
 collection tarball into a temporary collections path and runs its modules with ansible-playbook. It needs the
 tarball, which users of this project do not have: it is found through ``NETSCALER_ADC_TARBALL`` or in
-``../shared/anchors`` beside the repository (where CI puts it), and the test is skipped when it is absent.
+the ``shared/anchors`` folder beside the repository (where CI puts it), and the test is skipped when it is absent.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def official(tmp_path_factory) -> Path:
     if path is None:
         pytest.skip(
             f"official collection tarball not found (set NETSCALER_ADC_TARBALL or put {TARBALL_NAME} in "
-            "../shared/anchors); it is a comparison anchor, not a dependency"
+            "the shared/anchors folder beside the repository); it is a comparison anchor, not a dependency"
         )
     target = tmp_path_factory.mktemp("official")
     proc = subprocess.run(

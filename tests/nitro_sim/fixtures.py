@@ -51,14 +51,10 @@ class NetScalerConnection(dict):
 
 @pytest.fixture(scope="session")
 def netscaler_simulator() -> Iterator[Simulator]:
-    simulator = Simulator().start()
-    yield simulator
-    simulator.stop()
+    with Simulator() as simulator:
+        yield simulator
 
 
 @pytest.fixture
 def netscaler_connection(netscaler_simulator: Simulator) -> NetScalerConnection:
-    simulator = netscaler_simulator
-    sim = SimHandle(simulator.url, simulator.user, simulator.password, simulator)
-    sim.reset()
-    return NetScalerConnection(sim)
+    return NetScalerConnection(SimHandle.fresh(netscaler_simulator))

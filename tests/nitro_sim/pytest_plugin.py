@@ -36,6 +36,13 @@ class SimHandle:
         self._http.trust_env = False
         self._verify: str | bool = self.cert_path or False
 
+    @classmethod
+    def fresh(cls, simulator: Simulator) -> SimHandle:
+        """A handle on a running simulator, its configuration reset to a factory-fresh appliance."""
+        handle = cls(simulator.url, simulator.user, simulator.password, simulator)
+        handle.reset()
+        return handle
+
     # -- control API -------------------------------------------------------------------------------------------------
     def _control(self, method: str, path: str, body: Any = None) -> Any:
         resp = self._http.request(method, f"{self.url}/sim/v1/{path}", json=body, timeout=30, verify=self._verify)
@@ -130,29 +137,21 @@ class SimHandle:
 
 @pytest.fixture(scope="session")
 def nitro_sim_server() -> Iterator[Simulator]:
-    simulator = Simulator().start()
-    yield simulator
-    simulator.stop()
+    with Simulator() as simulator:
+        yield simulator
 
 
 @pytest.fixture
 def sim(nitro_sim_server: Simulator) -> SimHandle:
-    handle = SimHandle(nitro_sim_server.url, nitro_sim_server.user, nitro_sim_server.password, nitro_sim_server)
-    handle.reset()
-    return handle
+    return SimHandle.fresh(nitro_sim_server)
 
 
 @pytest.fixture(scope="session")
 def nitro_sim_tls_server() -> Iterator[Simulator]:
-    simulator = Simulator(tls=True).start()
-    yield simulator
-    simulator.stop()
+    with Simulator(tls=True) as simulator:
+        yield simulator
 
 
 @pytest.fixture
 def sim_tls(nitro_sim_tls_server: Simulator) -> SimHandle:
-    handle = SimHandle(
-        nitro_sim_tls_server.url, nitro_sim_tls_server.user, nitro_sim_tls_server.password, nitro_sim_tls_server
-    )
-    handle.reset()
-    return handle
+    return SimHandle.fresh(nitro_sim_tls_server)

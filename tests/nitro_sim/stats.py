@@ -1,6 +1,6 @@
 """Payloads of the NITRO stat endpoints `GET /nitro/v1/stat/lbvserver[/<name>]` and `.../stat/service[/<name>]`.
 
-Field names follow the NITRO statistics reference (DOC-REF statistics/lb/lbvserver and statistics/basic/service;
+Field names follow the NITRO statistics reference (NITRO-REF statistics/lb/lbvserver and statistics/basic/service;
 GO-SDK stats structs): `state`, `tothits`, `totalrequests`, `curclntconnections`, ... Counters are rendered as
 strings like config numbers (NITRO API reference); rates are numbers.
 

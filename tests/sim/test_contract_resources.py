@@ -308,6 +308,18 @@ def test_service_usip_inherits_global_mode(api):
     assert api.one("service", "svc1")["usip"] == "YES"
 
 
+def test_usip_is_read_from_the_global_mode_when_added_and_an_explicit_value_wins(api):
+    api.add("service", name="svc_off", servicetype="HTTP", ip="127.0.0.20", port=80)
+    api.add("servicegroup", servicegroupname="sg_off", servicetype="HTTP")
+    api.call("POST", "nsmode", {"nsmode": {"mode": ["USIP"]}}, action="enable")
+    api.add("servicegroup", servicegroupname="sg_on", servicetype="HTTP")
+    api.add("servicegroup", servicegroupname="sg_explicit", servicetype="HTTP", usip="NO")
+    usip = {name: api.one("servicegroup", name)["usip"] for name in ("sg_off", "sg_on", "sg_explicit")}
+    assert usip == {"sg_off": "NO", "sg_on": "YES", "sg_explicit": "NO"}
+    # Taken when the object is added: turning the mode on later changes no existing object.
+    assert api.one("service", "svc_off")["usip"] == "NO"
+
+
 def test_server_ipaddress_and_domain_together_is_1092(api):
     body = {"server": {"name": "s", "ipaddress": "127.0.0.5", "domain": "example.invalid"}}
     assert_error(api.call("POST", "server", body), 400, 1092)

@@ -94,7 +94,7 @@ def test_missing_resource_and_empty_binding_read_as_empty(server):
         server.login_answer(),
         error(404, 258, "No such resource [name, nope]"),
         error(404, 344, "No Service"),
-        ok(),  # binding with no members: no resource key at all (nitro_api.md §1.3)
+        ok(),  # binding with no members: no resource key at all (netscaler.adc common.get_resource)
         ok(nstcpparam={"downstaterst": "DISABLED"}),  # singleton: an object, not a list
     )
     with client_for(server) as client:

@@ -74,6 +74,9 @@ class Resource(Part):
     missing_label: ClassVar[str] = "name"
     check_names: ClassVar[bool] = False  # apply the object-name charset (check_name) to the key
     graceful_disable: ClassVar[bool] = False  # `disable` accepts graceful/delay
+    # Attributes with no default of their own: an object added without one takes the global mode of that name
+    # (nsmode), read when it is added (CLI reference "add service", usip).
+    inherit_modes: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if cls.__dict__.get("name") and not cls.singleton and cls.key not in cls.attrs:
@@ -197,6 +200,9 @@ class Resource(Part):
         name = vals[self.key]
         if name in self.objects:
             raise E.exists(f"{self.key}, {name}")
+        for mode in self.inherit_modes:
+            if mode not in vals:
+                vals[mode] = self.app.resource("nsmode").mode_value(mode)
         self.prepare(vals)
         self.check(vals, vals, None)
         self.objects[name] = vals
@@ -340,6 +346,14 @@ class Resource(Part):
         self.set_state(obj, str(name), "ENABLED" if verb == "enable" else "DISABLED")
 
 
+class Entity(Resource):
+    """A named configuration object with a state (lbvserver, service, servicegroup, server): names follow the
+    object-name charset, and it can be enabled, disabled, unset and renamed."""
+
+    check_names = True
+    actions = frozenset({"enable", "disable", "unset", "rename"})
+
+
 class Binding(Part):
     """A NITRO binding resource (``<parent>_<member>_binding``), declared in the file of the resource whose
     storage it uses.
@@ -451,6 +465,23 @@ def coerce_body(res: str, attrs: dict[str, Attr], body: Any, mode: str, key: str
             raise E.invalid_arg(name)
         out[name] = attr.coerce(value)
     return out
+
+
+def one_of(vals: dict[str, Any], first: str, second: str, *, both: str, missing: str) -> None:
+    """Exactly one of two attributes (``ip`` or ``servername``...): both is 400/1092, neither 400/1095; ``both``
+    and ``missing`` are the names NITRO's message gives."""
+    if first in vals and second in vals:
+        raise E.both_specified(both)
+    if first not in vals and second not in vals:
+        raise E.required_missing(missing)
+
+
+def with_optional(row: dict[str, Any], attrs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A binding row shows these attributes only when the link stores them (e.g. ``order``)."""
+    for key in keys:
+        if key in attrs:
+            row[key] = render_value(None, attrs[key])
+    return row
 
 
 def _safe_coerce(attr: Attr, value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import errors as E
 from ..schema import EN_DIS, LB_SERVICETYPES, ON_OFF, YES_NO, Attr, attrs_of, enum, render_value
-from .base import Binding, Resource
+from .base import Binding, Entity, with_optional
 
 LBMETHODS = (
     "ROUNDROBIN", "LEASTCONNECTION", "LEASTRESPONSETIME", "URLHASH", "DOMAINHASH", "DESTINATIONIPHASH",
@@ -35,11 +35,9 @@ def _clttimeout_default(obj: dict[str, Any]) -> int:
     return 9000
 
 
-class Lbvserver(Resource):
+class Lbvserver(Entity):
     name = "lbvserver"
     key = "name"
-    check_names = True
-    actions = frozenset({"enable", "disable", "unset", "rename"})
     missing_label = "vServerName"
     attrs = attrs_of(
         Attr("name", required=True),
@@ -205,12 +203,6 @@ VS_SVC_READONLY = (
 )  # fmt: skip
 
 
-def _with_order(row: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
-    if "order" in attrs:
-        row["order"] = str(attrs["order"])
-    return row
-
-
 class LbvserverServiceBinding(Binding):
     name = "lbvserver_service_binding"
     parent, parent_key = "lbvserver", "name"
@@ -264,7 +256,7 @@ class LbvserverServiceBinding(Binding):
                 "vsvrbindsvcport": str(obj["port"]),
                 "preferredlocation": "",
             }
-            out.append(_with_order(row, attrs))
+            out.append(with_optional(row, attrs, ("order",)))
         return out
 
 
@@ -300,5 +292,5 @@ class LbvserverServicegroupBinding(Binding):
                 "stateflag": "536936448",
                 "weight": str(attrs.get("weight", 1)),
             }
-            out.append(_with_order(row, attrs))
+            out.append(with_optional(row, attrs, ("order",)))
         return out

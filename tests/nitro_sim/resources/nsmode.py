@@ -89,6 +89,7 @@ class Nsmode(FlagSet):
     flags = NSMODES
     default_on = ("FR", "Edge", "L3", "USNIP", "PMTUD")
 
-    def usip(self) -> str:
-        """The `usip` a service or service group gets when created without one: the global USIP mode."""
-        return "YES" if "USIP" in self.enabled else "NO"
+    def mode_value(self, mode: str) -> str:
+        """The value an object added without ``mode`` gets (``Resource.inherit_modes``): YES when the global
+        mode of that name is on (``usip`` follows USIP)."""
+        return "YES" if self.index().get(mode.upper()) in self.enabled else "NO"

@@ -9,15 +9,13 @@ from typing import Any
 
 from .. import errors as E
 from ..schema import EN_DIS, YES_NO, Attr, attrs_of, enum
-from .base import Resource
+from .base import Entity, one_of
 
 
-class Server(Resource):
+class Server(Entity):
     name = "server"
     key = "name"
-    check_names = True
     graceful_disable = True
-    actions = frozenset({"enable", "disable", "unset", "rename"})
     missing_label = "serverName"
     attrs = attrs_of(
         Attr("name", required=True),
@@ -34,10 +32,7 @@ class Server(Resource):
     )
 
     def prepare(self, vals: dict[str, Any]) -> None:
-        if "ipaddress" in vals and "domain" in vals:
-            raise E.both_specified("IPAddress, domain")
-        if "ipaddress" not in vals and "domain" not in vals:
-            raise E.required_missing("IPAddress")
+        one_of(vals, "ipaddress", "domain", both="IPAddress, domain", missing="IPAddress")
 
     def check(self, merged: dict[str, Any], vals: dict[str, Any], before: dict[str, Any] | None) -> None:
         if before is not None and "ipaddress" in vals and merged.get("domain"):

@@ -11,16 +11,15 @@ from typing import Any
 
 from .. import errors as E
 from ..schema import EN_DIS, ON_OFF, SERVICE_TYPES, YES_NO, Attr, attrs_of, enum, render_value
-from .base import Binding, Resource
+from .base import Binding, Entity, one_of
 from .lbmonitor import DEFAULT_MONITORS, default_monitor
 
 
-class Service(Resource):
+class Service(Entity):
     name = "service"
     key = "name"
-    check_names = True
     graceful_disable = True
-    actions = frozenset({"enable", "disable", "unset", "rename"})
+    inherit_modes = ("usip",)  # no default: the global USIP mode (CLI reference "add service", usip)
     missing_code = 344
     missing_label = "serviceName"
     attrs = attrs_of(
@@ -67,17 +66,10 @@ class Service(Resource):
     )
 
     def prepare(self, vals: dict[str, Any]) -> None:
-        if "ip" in vals and "servername" in vals:
-            raise E.both_specified("serverName, IP")
-        if "ip" not in vals and "servername" not in vals:
-            raise E.required_missing("serverName")
+        one_of(vals, "ip", "servername", both="serverName, IP", missing="serverName")
         servers = self.app.resource("server")
         if "servername" in vals:
             servers.get_obj(vals["servername"])
-        if "usip" not in vals:
-            # No default: a service created without usip inherits the global USIP mode (CLI reference "add
-            # service", usip).
-            vals["usip"] = self.app.resource("nsmode").usip()
         ip = vals.pop("ip", None)
         if ip is not None:
             vals["servername"] = servers.server_for_ip(ip, vals.get("td", 0))

@@ -9,17 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors as E
-from ..schema import EN_DIS, ON_OFF, SERVICE_TYPES, YES_NO, Attr, attrs_of, enum, render_value
-from .base import Binding, Resource
+from ..schema import EN_DIS, ON_OFF, SERVICE_TYPES, YES_NO, Attr, attrs_of, enum
+from .base import Binding, Entity, one_of, with_optional
 from .service import MonitorLinks
 
 
-class Servicegroup(Resource):
+class Servicegroup(Entity):
     name = "servicegroup"
     key = "servicegroupname"
-    check_names = True
     graceful_disable = True
-    actions = frozenset({"enable", "disable", "unset", "rename"})
+    inherit_modes = ("usip",)  # as a service (CLI reference "add serviceGroup", usip)
     missing_label = "serviceGroupName"
     attrs = attrs_of(
         Attr("servicegroupname", required=True),
@@ -53,10 +52,6 @@ class Servicegroup(Resource):
     @property
     def members(self) -> Members:
         return self.app.binding("servicegroup_servicegroupmember_binding")
-
-    def prepare(self, vals: dict[str, Any]) -> None:
-        if "usip" not in vals:
-            vals["usip"] = self.app.resource("nsmode").usip()
 
     def enable_disable(self, verb: str, body: dict[str, Any]) -> None:
         extra = [k for k in body if k != self.key]
@@ -166,10 +161,7 @@ class Members(Binding):
     def bind(self, vals: dict[str, Any]) -> None:
         group = vals["servicegroupname"]
         grp = self.app.get_obj("servicegroup", group)
-        if "ip" in vals and "servername" in vals:
-            raise E.both_specified("serverName, IP")  # netscaler.adc #297
-        if "ip" not in vals and "servername" not in vals:
-            raise E.required_missing("IP")
+        one_of(vals, "ip", "servername", both="serverName, IP", missing="IP")  # netscaler.adc #297
         port = vals.get("port", grp.get("memberport"))
         if port is None:
             raise E.required_missing("port")
@@ -241,9 +233,7 @@ class Members(Binding):
                 "graceful": "NO",
                 "delay": "0",
             }
-            if "order" in attrs:
-                row["order"] = str(attrs["order"])
-            out.append(row)
+            out.append(with_optional(row, attrs, ("order",)))
         return out
 
 
@@ -272,8 +262,7 @@ class ServicegroupLbmonitorBinding(MonitorLinks):
         for monitor, attrs in self.links.get(parent, {}).items():
             row = {"servicegroupname": parent, "monitor_name": monitor, "monstate": attrs.get("monstate", "ENABLED"),
                    "weight": str(attrs.get("weight", 1)), "passive": attrs.get("passive", False)}  # fmt: skip
-            for key in ("hashid", "serverid", "customserverid", "dbsttl", "order", "nameserver"):
-                if key in attrs:
-                    row[key] = render_value(None, attrs[key])
-            out.append(row)
+            out.append(
+                with_optional(row, attrs, ("hashid", "serverid", "customserverid", "dbsttl", "order", "nameserver"))
+            )
         return out
