@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: dsr_loopback
 short_description: Hold Direct Server Return VIPs on a Linux backend without answering ARP for them
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Configures a Linux backend (real server) of a load balancer in Direct Server Return mode (NetScaler MAC-based
     forwarding, LVS direct routing), where the load balancer rewrites only the destination MAC and the backend

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: lb_healthcheck
 short_description: Health check on a load-balancing vserver, described the way cloud load balancers do
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages the health check of one load-balancing rule (an C(lbvserver)) in the vocabulary of CloudStack's
     LB health-check policy and AWS ELB (ping path, response timeout, interval, healthy and unhealthy threshold).

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: lb_healthcheck_info
 short_description: Read load-balancing health checks and the health of every member
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads, per load-balancing vserver, its health check in the vocabulary of M(adcops.netscaler.lb_healthcheck)
     (ping path, response time, interval, thresholds...), the monitor's name and type, and every member with its

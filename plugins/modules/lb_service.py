@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: lb_service
 short_description: Manage NetScaler load balancing services, one or hundreds per task
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates, enables, disables and deletes NITRO C(service) objects, the backends of a load balancing pool.
   - Option names are NITRO attribute names, so the NetScaler documentation applies directly.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: lb_vserver
 short_description: Manage a NetScaler load balancing virtual server and its service bindings
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates, enables, disables and deletes a NITRO C(lbvserver), and binds it to exactly the services and
     service groups you list.

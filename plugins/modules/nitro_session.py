@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: nitro_session
 short_description: Open or close one NITRO session that many tasks share
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Without a session, every task of this collection logs in to NITRO at its start and logs out at its end. On an
     appliance each login costs far more than a request (it is authenticated, and NetScaler limits concurrent

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ns_hanode_info
 short_description: Read whether a NetScaler is standalone, or the primary or the secondary node of an HA pair
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the appliance's high-availability nodes (NITRO C(hanode)) and reports the local node's role in
     RV(ha_role), so that a play run against both nodes of an HA pair can configure the primary and skip the

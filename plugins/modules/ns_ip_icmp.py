@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ns_ip_icmp
 short_description: Manage how a NetScaler-owned IP (VIP) answers ICMP and ARP
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets the ICMP, ARP and route health injection behaviour of a NetScaler-owned IP address (NITRO C(nsip)),
     typically a VIP that an C(lbvserver) created.

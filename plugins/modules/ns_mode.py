@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ns_mode
 short_description: Enable or disable NetScaler modes (nsmode) such as MBF, USIP and L3
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Enables or disables global NetScaler modes through the NITRO C(nsmode) resource.
   - Reads the current modes first and sends one C(enable) or C(disable) action with only the modes that differ,

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ns_save_config
 short_description: Save the NetScaler running configuration, only when it has unsaved changes
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(nsconfig) and saves the running configuration (C(POST nsconfig?action=save)) only when the appliance
     reports unsaved changes (C(configchanged)), so it reports C(changed) only when it saved something.

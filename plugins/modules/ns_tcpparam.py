@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ns_tcpparam
 short_description: Manage the global TCP parameters (nstcpparam) of a NetScaler, such as downstaterst
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets or resets the appliance-wide TCP parameters in the NITRO singleton C(nstcpparam); see
     U(https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ns/nstcpparam).

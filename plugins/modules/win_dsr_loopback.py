@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: win_dsr_loopback
 short_description: Prepare a Windows host as a Direct Server Return (DSR) backend with a loopback adapter
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes a Windows server a backend (real server) for a load balancer that only rewrites the destination MAC, such
     as a NetScaler lbvserver in MAC-based forwarding mode (C(-m MAC)). Such a backend must accept packets addressed

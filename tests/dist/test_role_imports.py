@@ -24,7 +24,7 @@ version: 1.0.0
 readme: README.md
 authors: [acme network team]
 dependencies:
-  adcops.netscaler: ">=0.1.0"
+  adcops.netscaler: ">=1.0.0"
 """,
     "README.md": "# acme.edge\n",
     "meta/runtime.yml": '---\nrequires_ansible: ">=2.16.0"\n',
