@@ -111,7 +111,7 @@ integration: collection
 faults: collection
 	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
-# Not part of `make test` (about 30 min on 2 idle cores, most of it the netscaler.adc column): see tests/bench/bench.py.
+# Not part of `make test` (about 14 min on 2 idle cores, most of it the netscaler.adc column): see tests/bench/bench.py.
 # BENCH_ARGS, e.g. --sizes 10,100 --no-official; BENCH_OFFICIAL_COLLECTION: netscaler.adc tarball or collections path.
 BENCH_ARGS ?=
 bench: collection
