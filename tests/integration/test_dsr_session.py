@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers.runner import REPO, connection, recap, run_module, run_playbook
+from tests.helpers.runner import REPO, recap, run_playbook
 from tests.integration.test_nitro_session import (
     HANODE,
     LOGIN,
@@ -15,6 +15,7 @@ from tests.integration.test_nitro_session import (
     TOKEN,
     active_sessions,
     assert_one_session,
+    assert_runs_in_the_play_session,
 )
 
 PLAYBOOK = REPO / "playbooks" / "dsr.yml"
@@ -76,14 +77,7 @@ def test_logs_out_when_a_task_fails(sim):
 
 
 def test_uses_a_session_the_play_gives(sim):
-    token = run_module("nitro_session", connection(sim))["nitro_auth_token"]
-    sim.clear_requests()
-    proc = run_playbook(PLAYBOOK, extra_vars=dsr_vars(sim, netscaler_nitro_auth_token=token))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    log = sim.requests()
-    assert log[0]["path"] == HANODE  # the HA gate reads in the play's session too
-    assert {r["auth"] for r in log} == {"session"} and LOGIN not in [r["path"] for r in log]
-    assert LOGOUT not in [r["path"] for r in log] and active_sessions(sim) == 1  # still the play's to close
+    assert_runs_in_the_play_session(sim, PLAYBOOK, lambda **extra: dsr_vars(sim, **extra))
 
 
 def test_a_secondary_node_is_skipped_with_a_message(sim):

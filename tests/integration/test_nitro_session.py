@@ -6,6 +6,8 @@ Sessions are counted in the simulator's request log: logins are POST /config/log
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.helpers.runner import REPO, connection, recap, run_module, run_playbook
@@ -171,15 +173,20 @@ def test_pool_role_expired_session_one_relogin(sim):
     assert "shop" in sim.state()["lbvserver"]
 
 
-def test_pool_role_uses_a_session_the_play_gives(sim):
+def assert_runs_in_the_play_session(sim: Any, playbook: Path, play_vars: Callable[..., dict[str, Any]]) -> None:
+    """A role given the play's token neither logs in nor out, and its HA gate reads in that session."""
     token = run_module("nitro_session", connection(sim))["nitro_auth_token"]
     sim.clear_requests()
-    proc = run_playbook(POOL, extra_vars=pool_vars(sim, netscaler_nitro_auth_token=token))
+    proc = run_playbook(playbook, extra_vars=play_vars(netscaler_nitro_auth_token=token))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     log = sim.requests()
     assert log[0]["path"] == HANODE  # the HA gate reads in the play's session too
     assert {r["auth"] for r in log} == {"session"} and LOGIN not in [r["path"] for r in log]
     assert LOGOUT not in [r["path"] for r in log] and active_sessions(sim) == 1  # still the play's to close
+
+
+def test_pool_role_uses_a_session_the_play_gives(sim):
+    assert_runs_in_the_play_session(sim, POOL, lambda **extra: pool_vars(sim, **extra))
 
 
 def test_quiet_vip_role_one_session_per_run(sim):
