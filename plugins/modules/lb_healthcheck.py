@@ -113,6 +113,14 @@ options:
     description:
       - Host header of the HTTP probe, sent as C(customheaders). Omit it to send none.
     type: str
+  services:
+    description:
+      - The services the vserver binds once the earlier tasks of the same run are done, as given to
+        M(adcops.netscaler.lb_vserver). Only check mode uses it - there those tasks predicted their bindings without
+        making them - so the prediction binds the monitor to exactly the members the real run will have.
+    type: list
+    elements: str
+    version_added: 1.1.0
   wait:
     description:
       - After converging, wait until members are UP.
@@ -269,6 +277,7 @@ OPTIONS = Options(
     Option("monitor_type", choices=MONITOR_TYPES),
     Option("port", type="int", range=(1, 65535)),
     Option("host_header", convert=host_header),
+    Option("services", type="list", elements="str"),
     Option("wait", type="bool", default=False),
     Option("wait_timeout", type="int", default=60, convert=at_least_one_second),
     Option("wait_for", default="all", choices=("any", "all")),
@@ -304,6 +313,10 @@ class HealthcheckManager(ModuleManager):
                 "create it first (adcops.netscaler.lb_vserver)"
             )
         self.members = read_members(client, self.params["vserver"]) if self.params["state"] == "present" else Members()
+        if self.check_mode and self.params["services"] is not None and self.params["state"] == "present":
+            # The vserver's bindings as the earlier tasks of this run will leave them (check mode did not bind).
+            wanted = self.params["services"]
+            self.members.services = {name: self.members.services.get(name, {}) for name in wanted}
         self.monitor = client.get_one("lbmonitor", self.name)
         self.bound = read_monitor_bindings(client, self.name) if self.monitor else Members()
 
@@ -362,7 +375,7 @@ class HealthcheckManager(ModuleManager):
         )
         cloud = {key: self.params[key] for key in CLOUD_OPTIONS if self.params.get(key) is not None}
         healthcheck = {"name": self.name, "monitor_type": mtype, **cloud}
-        after = {"healthcheck": healthcheck, "services": [], "servicegroups": []}
+        after = {"healthcheck": healthcheck, "services": sorted(self.params["services"] or []), "servicegroups": []}
         self.actions += [f"create monitor {self.name} ({mtype})", f"bind {self.name} to the members of {vserver}"]
         # members: returned whenever state=present; a vserver that does not exist yet has none to report.
         return self.result(

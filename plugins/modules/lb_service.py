@@ -185,6 +185,21 @@ options:
       - The V(false) default deletes as NITRO does, which also removes the service from every vserver.
     type: bool
     default: false
+  keep_bound_except:
+    description:
+      - With O(keep_bound=true), lbvservers whose bindings do not keep a service - typically the vserver an
+        earlier task of the same run unbinds the services from. In check mode that task only predicts the unbind,
+        so without this the check run would keep services that the real run deletes.
+    type: list
+    elements: str
+    version_added: 1.1.0
+  delete_if_comment:
+    description:
+      - With O(state=absent), delete only the services whose C(comment) starts with this text - those a role or
+        playbook marked as its own - and keep the others (reported in RV(kept)). A service made by hand is then
+        never deleted by a run that only stopped using it.
+    type: str
+    version_added: 1.1.0
   purge_servers:
     description:
       - With O(state=absent) (or items with C(state=absent)), also delete the C(server) object of each deleted
@@ -345,6 +360,8 @@ OPTIONS = Options(
     Option("services", type="list", elements="dict", suboptions=ITEM.item_options()),
     Option("recreate", type="bool", default=False),
     Option("keep_bound", type="bool", default=False),
+    Option("keep_bound_except", type="list", elements="str"),
+    Option("delete_if_comment"),
     Option("purge_servers", type="bool", default=False),
 )
 SPEC = ITEM.resource(
@@ -432,7 +449,9 @@ class ServiceManager(ModuleManager):
         existing = self.read()
         self.check_creatable(existing)
         todo = plan(SPEC, self.items, existing, recreate=self.params["recreate"])
-        kept = self.keep_bound(todo) if self.params["keep_bound"] and todo.delete else {}
+        kept = self.keep_unmarked(todo, existing) if self.params["delete_if_comment"] is not None else {}
+        if self.params["keep_bound"] and todo.delete:
+            kept.update(self.keep_bound(todo))
         rebind = self.rebind(todo.recreated) if todo.recreate else None
         servers = self.unused_servers(todo.delete, existing) if self.params["purge_servers"] and todo.delete else []
         changed = todo.changed
@@ -465,17 +484,36 @@ class ServiceManager(ModuleManager):
                 before = after = SPEC.view(existing.get(name))
         return self.result(changed, before=before, after=after, **extra)
 
+    def keep_unmarked(self, todo: Plan, existing: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+        """Drop from the deletes every service whose comment does not carry the given mark (no extra request)."""
+        mark = self.params["delete_if_comment"]
+        kept = {name: [] for name in todo.delete if not str(existing[name].get("comment") or "").startswith(mark)}
+        for name in kept:
+            self.nitro.warn(
+                f"kept service {name!r}: its comment does not start with {mark!r}, so this run did not make it"
+            )
+        self.drop_deletes(todo, kept)
+        return kept
+
+    @staticmethod
+    def drop_deletes(todo: Plan, kept: dict[str, Any]) -> None:
+        for name in kept:
+            todo.before.pop(name, None)
+            todo.after.pop(name, None)
+        todo.delete = [name for name in todo.delete if name not in kept]
+
     def keep_bound(self, todo: Plan) -> dict[str, list[str]]:
         """Drop from the deletes every service an lbvserver still binds (one GET of all those bindings)."""
         users: dict[str, list[str]] = {}
+        ignored = set(self.params["keep_bound_except"] or ())
         for row in self.client.get("lbvserver_service_binding", bulkbindings=True):
+            if str(row.get("name")) in ignored:
+                continue
             users.setdefault(str(row.get("servicename")), []).append(str(row.get("name")))
         kept = {name: sorted(users[name]) for name in todo.delete if name in users}
         for name, vservers in kept.items():
             self.nitro.warn(f"kept service {name!r}: lbvserver(s) {', '.join(vservers)} still bind it")
-            todo.before.pop(name, None)
-            todo.after.pop(name, None)
-        todo.delete = [name for name in todo.delete if name not in kept]
+        self.drop_deletes(todo, kept)
         return kept
 
     def unused_servers(self, deleted: list[str], existing: dict[str, dict[str, Any]]) -> list[str]:

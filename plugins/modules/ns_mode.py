@@ -32,6 +32,21 @@ options:
     type: str
     choices: [enabled, disabled]
     default: enabled
+  keep_mbf_if_used:
+    description:
+      - With O(state=disabled), keep C(MBF) enabled while an lbvserver with redirection mode C(m MAC) still needs
+        it (Direct Server Return), other than those in O(ignore_vservers). One GET of the lbvservers decides; the
+        task warns and lists them in RV(mbf_users).
+    type: bool
+    default: false
+    version_added: 1.1.0
+  ignore_vservers:
+    description:
+      - With O(keep_mbf_if_used), lbvservers whose use of MBF does not count - typically the one an earlier task of
+        the same run deletes (check mode only predicts that delete).
+    type: list
+    elements: str
+    version_added: 1.1.0
 extends_documentation_fragment:
   - adcops.netscaler.connection
   - adcops.netscaler.attributes
@@ -57,6 +72,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+mbf_users:
+  description: With O(keep_mbf_if_used), the lbvservers in MAC mode that kept MBF enabled.
+  returned: when O(keep_mbf_if_used) kept MBF
+  type: list
+  elements: str
+  sample: [dsr-web]
 modes:
   description: Every mode NITRO reports, by NITRO mode name, and whether it is enabled, after the task.
   returned: success
@@ -77,6 +98,8 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._validate import 
 OPTIONS = Options(
     Option("modes", type="list", elements="str", required=True),
     Option("state", choices=("enabled", "disabled"), default="enabled"),
+    Option("keep_mbf_if_used", type="bool", default=False),
+    Option("ignore_vservers", type="list", elements="str"),
 )
 # NITRO mode name -> the boolean attribute a GET of nsmode reports it under, plus the long CLI names the enable
 # action also accepts (NITRO reference, nsmode: https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/api-reference/configuration/ns/nsmode.html).
@@ -136,6 +159,13 @@ class NsModeManager(ModuleManager):
         enable = self.params["state"] == "enabled"
         before = self.current()
         todo = [mode for mode in self.modes if before.get(mode, False) != enable]
+        extra: dict = {}
+        if not enable and "MBF" in todo and self.params["keep_mbf_if_used"]:
+            users = self.mbf_users()
+            if users:
+                todo.remove("MBF")
+                extra["mbf_users"] = users
+                self.nitro.warn(f"MBF stays enabled: lbvserver(s) {', '.join(users)} in MAC mode still need it")
         after = {**before, **dict.fromkeys(todo, enable)}
         if todo:
             self.write(self.client.action, "nsmode", "enable" if enable else "disable", {"mode": todo})
@@ -147,6 +177,16 @@ class NsModeManager(ModuleManager):
             after={mode: after.get(mode, False) for mode in self.modes},
             modes=after,
             changed_modes=todo,
+            **extra,
+        )
+
+    def mbf_users(self) -> list[str]:
+        """lbvservers that forward by MAC (DSR), which need MBF, apart from those the run deletes."""
+        ignored = set(self.params["ignore_vservers"] or ())
+        return sorted(
+            str(vs["name"])
+            for vs in self.client.get("lbvserver")
+            if str(vs.get("m", "")).upper() == "MAC" and str(vs["name"]) not in ignored
         )
 
 
