@@ -39,6 +39,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._validate import 
 )
 from ansible_collections.adcops.netscaler.plugins.modules.lb_healthcheck import OPTIONS as HEALTHCHECK
 from ansible_collections.adcops.netscaler.plugins.modules.lb_vserver import LBMETHODS, PERSISTENCE
+from ansible_collections.adcops.netscaler.plugins.modules.ns_ip_icmp import OPTIONS as NSIP_ICMP
 
 MAX_NAME = 127  # NetScaler's limit on lbvserver, service and monitor names (see _validate.nitro_name)
 MONITOR_SUFFIX = "-hc"  # lb_healthcheck's default monitor name is <vserver>-hc
@@ -561,9 +562,7 @@ def quiet_vip(inputs: Inputs) -> dict[str, Any]:
         ("verify", False),
     ):
         out[key] = inputs.flag(key, default)
-    out["icmpresponse"] = inputs.choice(
-        "icmpresponse", ("NONE", "ONE_VSERVER", "ALL_VSERVERS", "VSVR_CNTRLD"), "VSVR_CNTRLD"
-    )
+    out["icmpresponse"] = inputs.choice("icmpresponse", NSIP_ICMP["icmpresponse"].choices or (), "VSVR_CNTRLD")
     return out
 
 

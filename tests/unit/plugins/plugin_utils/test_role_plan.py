@@ -1,0 +1,242 @@
+"""plugin_utils/role_plan.py: every role variable's bad value is refused naming the variable, every survey answer
+the role would refuse cannot be offered, and the flat survey forms parse as the structured ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions
+from ansible_collections.adcops.netscaler.plugins.plugin_utils import role_plan
+
+REPO = Path(__file__).resolve().parents[4]
+
+VALID: dict[str, dict[str, Any]] = {
+    "healthchecked_pool": {
+        "healthchecked_pool_name": "web",
+        "healthchecked_pool_vip": "192.0.2.10",
+        "healthchecked_pool_members": [{"ip": "192.0.2.21", "port": 80}],
+    },
+    "dsr_vserver": {
+        "dsr_vserver_name": "dsr",
+        "dsr_vserver_vip": "192.0.2.80",
+        "dsr_vserver_members": [{"ip": "192.0.2.21"}],
+    },
+    "quiet_vip": {"quiet_vip_vservers": ["web"]},
+}
+
+
+def spec_options(role: str) -> set[str]:
+    spec = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    return set(spec["argument_specs"]["main"]["options"])
+
+
+def run(role: str, **changes: Any) -> dict[str, Any]:
+    given = {**VALID[role], **changes}
+    given = {key: value for key, value in given.items() if value is not role_plan}  # role_plan: remove the key
+    return role_plan.plan(role, given, spec_options(role))
+
+
+def refused(role: str, **changes: Any) -> str:
+    with pytest.raises(InvalidOptions) as info:
+        run(role, **changes)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("role", sorted(VALID))
+def test_valid_base(role):
+    run(role)
+
+
+# (role, variable, bad value, text the message must contain); one row per input variable at least.
+BAD: list[tuple[str, str, Any, str]] = [
+    ("healthchecked_pool", "name", "bad/name", "healthchecked_pool_name: 'bad/name' is not a valid NetScaler name"),
+    ("healthchecked_pool", "name", "n" * 125, "healthchecked_pool_name: 125 characters leave no room"),
+    ("healthchecked_pool", "vip", "10.0.0.300", "healthchecked_pool_vip: '10.0.0.300' is not a valid IP address"),
+    ("healthchecked_pool", "vip", "", "healthchecked_pool_vip: required"),
+    ("healthchecked_pool", "port", "eighty", "healthchecked_pool_port: 'eighty' is not a valid port"),
+    ("healthchecked_pool", "servicetype", "HTTPS", "healthchecked_pool_servicetype: 'HTTPS' is not a service type"),
+    ("healthchecked_pool", "lbmethod", "LEASTCONECTION", "healthchecked_pool_lbmethod: 'LEASTCONECTION' is not"),
+    ("healthchecked_pool", "state", "gone", "healthchecked_pool_state: 'gone' is not an allowed value"),
+    ("healthchecked_pool", "members", "a,b", "healthchecked_pool_members: must be a list"),
+    ("healthchecked_pool", "members", [{"ip": "1.2.3.4", "port": 80, "weight": 200}], "members[0].weight: 200 is out"),
+    ("healthchecked_pool", "members", [{"ip": "1.2.3.4"}], "healthchecked_pool_members[0].port: required"),
+    ("healthchecked_pool", "members", [{"ip": "1.2.3.4", "port": 80, "wieght": 2}], "unknown key(s) wieght"),
+    ("healthchecked_pool", "members", [{"ip": "192.0.2.10", "port": 80}], "is the VIP itself"),
+    ("healthchecked_pool", "members", [], "healthchecked_pool_members: empty"),
+    ("healthchecked_pool", "members", role_plan, "healthchecked_pool_members: not defined"),
+    ("healthchecked_pool", "member_list", "1.2.3.4", "healthchecked_pool_member_list: '1.2.3.4' is not ip:port"),
+    ("healthchecked_pool", "allow_empty", "perhaps", "healthchecked_pool_allow_empty: 'perhaps' is not a boolean"),
+    ("healthchecked_pool", "max_member_removals", -1, "healthchecked_pool_max_member_removals: -1 is out of range"),
+    ("healthchecked_pool", "healthcheck", {"interval": 0}, "healthchecked_pool_healthcheck.interval: 0 is out"),
+    ("healthchecked_pool", "healthcheck", {"response_time": 5}, "healthcheck.response_time: 5 must be less than"),
+    ("healthchecked_pool", "healthcheck", {"expected_codes": ["2000"]}, "expected_codes: '2000' is not an HTTP"),
+    ("healthchecked_pool", "healthcheck", {"ping_path": "health"}, "ping_path: 'health' must start with '/'"),
+    ("healthchecked_pool", "healthcheck", {"pingpath": "/"}, "healthchecked_pool_healthcheck: unknown key(s)"),
+    ("healthchecked_pool", "healthcheck", {"http_method": "POST"}, "healthcheck.http_method: 'POST' is not"),
+    ("healthchecked_pool", "healthcheck", {"monitor_type": "ICMP"}, "healthcheck.monitor_type: 'ICMP' is not"),
+    ("healthchecked_pool", "healthcheck", {"port": 70000}, "healthchecked_pool_healthcheck.port: 70000 is out"),
+    ("healthchecked_pool", "healthcheck", {"host_header": "a b"}, "healthcheck.host_header: 'a b' is not a host"),
+    ("healthchecked_pool", "healthcheck", {"healthy_threshold": 33}, "healthcheck.healthy_threshold: 33 is out"),
+    ("healthchecked_pool", "healthcheck", {"unhealthy_threshold": 0}, "healthcheck.unhealthy_threshold: 0 is out"),
+    ("healthchecked_pool", "healthcheck_interval", "600", "healthchecked_pool_healthcheck.interval: 600 is out"),
+    ("healthchecked_pool", "wait", "sometimes", "healthchecked_pool_wait: 'sometimes' is not a boolean"),
+    ("healthchecked_pool", "wait_timeout", 0, "healthchecked_pool_wait_timeout: 0 is out of range"),
+    ("healthchecked_pool", "wait_for", "most", "healthchecked_pool_wait_for: 'most' is not an allowed value"),
+    ("healthchecked_pool", "save_config", "y e s", "healthchecked_pool_save_config: 'y e s' is not a boolean"),
+    ("healthchecked_pool", "membres", [], "healthchecked_pool_membres: not a variable of this role; did you mean"),
+    ("dsr_vserver", "state", "deleted", "dsr_vserver_state: 'deleted' is not an allowed value"),
+    ("dsr_vserver", "name", "d" * 125, "dsr_vserver_name: 125 characters leave no room"),
+    ("dsr_vserver", "vip", "*", "dsr_vserver_vip: '*' is refused"),
+    ("dsr_vserver", "vip", "0.0.0.0", "dsr_vserver_vip: '0.0.0.0' is refused"),
+    ("dsr_vserver", "vip", "", "dsr_vserver_vip: required"),
+    ("dsr_vserver", "port", "0", "dsr_vserver_port: '0' is not a valid port"),
+    ("dsr_vserver", "servicetype", "HTTP", "dsr_vserver_servicetype: HTTP is refused: DSR is layer 4 only"),
+    ("dsr_vserver", "servicetype", "TCP", "dsr_vserver_servicetype: TCP with the VIP 192.0.2.80 is refused"),
+    ("dsr_vserver", "usip", False, "dsr_vserver_usip: false is refused"),
+    ("dsr_vserver", "persistence", "COOKIEINSERT", "dsr_vserver_persistence: COOKIEINSERT is refused"),
+    ("dsr_vserver", "persistence", "STICKY", "dsr_vserver_persistence: 'STICKY' is not a NetScaler persistence"),
+    ("dsr_vserver", "persistence_timeout", 2000, "dsr_vserver_persistence_timeout: 2000 is out of range"),
+    ("dsr_vserver", "lbmethod", "URLHASH", "dsr_vserver_lbmethod: URLHASH is refused"),
+    ("dsr_vserver", "lbmethod", "LRTM", "dsr_vserver_lbmethod: LRTM is refused"),
+    ("dsr_vserver", "lbmethod", "FASTEST", "dsr_vserver_lbmethod: 'FASTEST' is not a NetScaler load balancing"),
+    ("dsr_vserver", "healthcheck", {"type": "HTTP-ECV"}, "dsr_vserver_healthcheck.type: 'HTTP-ECV' is refused"),
+    ("dsr_vserver", "healthcheck", {"type": "LDAP"}, "dsr_vserver_healthcheck.type: LDAP is refused: it is a script"),
+    ("dsr_vserver", "healthcheck", {"type": "TCP"}, "dsr_vserver_healthcheck.port: required for a TCP health check"),
+    ("dsr_vserver", "healthcheck", {"type": "PING", "port": 80}, "a PING health check has no port"),
+    ("dsr_vserver", "healthcheck", {"interval": 400}, "dsr_vserver_healthcheck.interval: 400 is out of range"),
+    ("dsr_vserver", "healthcheck_response_time", "9", "dsr_vserver_healthcheck.response_time: 9 must be less than"),
+    ("dsr_vserver", "members", [{"ip": "2001:db8::1"}], "dsr_vserver_members[0].ip: 2001:db8::1 is IPv6 but the VIP"),
+    ("dsr_vserver", "members", [{"ip": "192.0.2.80"}], "dsr_vserver_members[0].ip: 192.0.2.80 is the VIP itself"),
+    ("dsr_vserver", "members", [{"ip": "192.0.2.21"}, {"ip": "192.0.2.021"}], "members[1].ip: '192.0.2.021'"),
+    ("dsr_vserver", "members", [{"ip": "192.0.2.21"}, {"ip": "192.0.2.21", "name": "b"}], "is also member 0"),
+    ("dsr_vserver", "members", [{"ip": "192.0.2.21", "weight": 101}], "dsr_vserver_members[0].weight: 101 is out"),
+    ("dsr_vserver", "members", role_plan, "dsr_vserver_members: not defined"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "dsr_vserver_member_list: '192.0.2.21:80' is not ip or ip=weight"),
+    ("dsr_vserver", "disable_mbf_on_absent", "maybe", "dsr_vserver_disable_mbf_on_absent: 'maybe' is not a boolean"),
+    ("dsr_vserver", "memebers", [], "dsr_vserver_memebers: not a variable of this role; did you mean dsr_vserver_m"),
+    ("quiet_vip", "vservers", [], "quiet_vip_vservers: name at least one lbvserver"),
+    ("quiet_vip", "vservers", ["bad/name"], "quiet_vip_vservers[0]: 'bad/name' is not a valid NetScaler name"),
+    ("quiet_vip", "icmpresponse", "SILENT", "quiet_vip_icmpresponse: 'SILENT' is not an allowed value"),
+    ("quiet_vip", "set_downstaterst", "on-ish", "quiet_vip_set_downstaterst: 'on-ish' is not a boolean"),
+    ("quiet_vip", "verify", "2", "quiet_vip_verify: '2' is not a boolean"),
+    ("quiet_vip", "vserver", "web", "quiet_vip_vserver: not a variable of this role; did you mean quiet_vip_vservers?"),
+]
+
+
+@pytest.mark.parametrize(("role", "key", "value", "expected"), BAD, ids=[f"{r}_{k}-{i}" for i, (r, k, _, _) in
+                                                                            enumerate(BAD)])  # fmt: skip
+def test_bad_value_names_the_role_variable(role, key, value, expected):
+    assert expected in refused(role, **{f"{role}_{key}": value})
+
+
+def test_every_input_variable_has_a_bad_value_row():
+    """Each documented input (not the connection variables, which the modules check) has a row above."""
+    covered = {f"{role}_{key}" for role, key, _, _ in BAD}
+    flat_covered = {"healthchecked_pool_healthcheck", "dsr_vserver_healthcheck"}
+    missing = []
+    for role in VALID:
+        for name in spec_options(role):
+            if name.startswith("netscaler_") or name in covered:
+                continue
+            if any(name.startswith(f"{base}_") for base in flat_covered):
+                continue  # the flat keys share the dict's checks (rows for healthcheck_interval/_response_time)
+            if name in {
+                "healthchecked_pool_port",
+                "dsr_vserver_wait",
+                "dsr_vserver_wait_timeout",
+                "dsr_vserver_save_config",
+                "dsr_vserver_allow_empty",
+                "dsr_vserver_max_member_removals",
+                "quiet_vip_set_icmpvsrresponse",
+                "quiet_vip_set_icmpresponse",
+                "quiet_vip_save_config",
+            }:
+                continue  # the same checks as a row above (common() or the same flag)
+            missing.append(name)
+    assert not missing, f"no bad-value row for {missing}"
+
+
+def test_every_problem_at_once():
+    message = refused("healthchecked_pool", healthchecked_pool_lbmethod="X", healthchecked_pool_vip="nope",
+                      healthchecked_pool_wait="x")  # fmt: skip
+    assert message.count("healthchecked_pool_") >= 3
+
+
+def test_flat_survey_forms_equal_the_structured_ones():
+    structured = run(
+        "healthchecked_pool",
+        healthchecked_pool_members=[{"ip": "192.0.2.21", "port": 80}, {"ip": "2001:db8::5", "port": 81, "weight": 3}],
+        healthchecked_pool_healthcheck={"interval": 10, "expected_codes": ["200", "301"]},
+    )
+    flat = run(
+        "healthchecked_pool",
+        healthchecked_pool_members=role_plan,
+        healthchecked_pool_member_list="192.0.2.21:80,\n [2001:DB8:0::5]:81:3",
+        healthchecked_pool_healthcheck_interval="10",
+        healthchecked_pool_healthcheck_expected_codes="200, 301",
+    )
+    assert flat["bindings"][1] == {"name": "web-2001:DB8:0::5-81", "weight": 3}
+    assert flat["services"][1]["ip"] == structured["services"][1]["ip"] == "2001:db8::5"
+    assert flat["healthcheck"] == structured["healthcheck"] == {"interval": 10, "expected_codes": ["200", "301"]}
+    dsr = run("dsr_vserver", dsr_vserver_members=role_plan, dsr_vserver_member_list="192.0.2.21=4 192.0.2.22")
+    assert dsr["bindings"] == [{"name": "dsr-192.0.2.21", "weight": 4}, {"name": "dsr-192.0.2.22", "weight": 1}]
+
+
+def test_absent_needs_no_members_nor_vip():
+    plan = run("dsr_vserver", dsr_vserver_state="absent", dsr_vserver_vip="", dsr_vserver_members=role_plan)
+    assert plan["state"] == "absent" and plan["services"] == []
+
+
+def test_leaving_and_the_removal_budget():
+    planned = {**run("healthchecked_pool"), "role": "healthchecked_pool"}
+    current = {"services_before": ["web-192.0.2.21-80", "old1", "old2"]}
+    assert role_plan.leaving(planned, current)["leaving"] == [{"name": "old1"}, {"name": "old2"}]
+    with pytest.raises(InvalidOptions, match="healthchecked_pool_max_member_removals: this run would remove 2"):
+        role_plan.leaving({**planned, "max_member_removals": 1}, current)
+    absent = {**run("healthchecked_pool", healthchecked_pool_state="absent"), "role": "healthchecked_pool"}
+    assert {m["name"] for m in role_plan.leaving(absent, current)["leaving"]} == {"web-192.0.2.21-80", "old1", "old2"}
+
+
+SURVEYS = {"healthchecked_pool": "healthchecked_pool", "dsr_vserver": "dsr", "quiet_vip": "quiet_vip"}
+
+
+@pytest.mark.parametrize("role", sorted(SURVEYS))
+def test_every_survey_answer_is_one_the_role_accepts(role):
+    """Choices, minimums and maximums of the survey pass the plan; one past an integer limit is refused, so a
+    survey can neither offer what the role refuses nor hide what it accepts."""
+    spec = json.loads((REPO / "extensions" / "awx" / "surveys" / f"{SURVEYS[role]}.json").read_text())
+    for question in spec["spec"]:
+        var = question["variable"]
+        if not var.startswith(f"{role}_") or var.endswith(("_member_list", "_name", "_vip", "_vservers")):
+            continue
+        if question["type"] == "multiplechoice":
+            for choice in question["choices"]:
+                extra = (
+                    {"dsr_vserver_healthcheck_port": "80"}
+                    if var.endswith("healthcheck_type") and choice == "TCP"
+                    else {}
+                )
+                run(role, **{var: choice, **extra})
+        elif question["type"] == "integer":
+            base = {"dsr_vserver_healthcheck_type": "TCP"} if var == "dsr_vserver_healthcheck_port" else {}
+            if var.endswith("response_time"):
+                base = {f"{role}_healthcheck_interval": str(question["max"] + 1)} if question["max"] < 300 else {}
+            for value in (question["min"], question["max"]):
+                if var.endswith("healthcheck_interval") and value <= 2:
+                    base = {f"{role}_healthcheck_response_time": "1"} if value == 2 else {}
+                    continue
+                run(role, **{var: str(value), **base})
+            if not var.endswith(("_wait_timeout", "_port")) or var.endswith("healthcheck_port"):
+                with pytest.raises(InvalidOptions, match=var.replace("healthcheck_", "healthcheck.")):
+                    run(role, **{var: str(question["max"] + 1), **base})
+    name = next(q for q in spec["spec"] if q["variable"] == f"{role}_name") if role != "quiet_vip" else None
+    if name:
+        # the longest name the survey allows fits with its monitor (<name>-hc); named members keep their own names
+        members = [{**member, "name": "m1"} for member in VALID[role][f"{role}_members"]]
+        run(role, **{f"{role}_name": "n" * name["max"], f"{role}_members": members})
+        refused(role, **{f"{role}_name": "n" * (name["max"] + 1)})
