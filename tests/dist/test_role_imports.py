@@ -1,6 +1,7 @@
 """The roles imported by another collection, `acme.edge`, generated here the way a user's collection looks.
 
-- `acme.edge.web_pool` lists `adcops.netscaler.healthchecked_pool` in its meta/main.yml dependencies;
+- `acme.edge.web_pool` lists `adcops.netscaler.healthchecked_pool` in its meta/main.yml dependencies, and the play
+  applies it to two pools (a dependency runs once per play unless the role allows duplicates);
 - `acme.edge.silent_vips` uses `import_role` and `include_role` with `adcops.netscaler.quiet_vip`.
 
 The play sets its own `module_defaults` for `group/adcops.netscaler.nitro` and no `netscaler_*` variable, and the
@@ -29,6 +30,7 @@ dependencies:
     "README.md": "# acme.edge\n",
     "meta/runtime.yml": '---\nrequires_ansible: ">=2.16.0"\n',
     "roles/web_pool/meta/main.yml": """---
+allow_duplicates: true
 dependencies:
   - role: adcops.netscaler.healthchecked_pool
     vars:
@@ -86,6 +88,12 @@ PLAY = """---
         web_pool_name: web
         web_pool_vip: 192.0.2.70
         web_pool_members: [{ip: 192.0.2.41, port: 8080}, {ip: 192.0.2.42, port: 8080}]
+    # a second pool through the same dependency: converged too (allow_duplicates in healthchecked_pool)
+    - role: acme.edge.web_pool
+      vars:
+        web_pool_name: api
+        web_pool_vip: 192.0.2.71
+        web_pool_members: [{ip: 192.0.2.43, port: 9090}]
   tasks:
     - name: A second vserver on the same VIP
       adcops.netscaler.lb_vserver: {name: web-tls, ipv46: 192.0.2.70, port: 443, servicetype: SSL}
@@ -124,7 +132,9 @@ def test_roles_imported_from_another_collection(installed_collection: Installed,
 
     bindings = nitro(sim, "lbvserver_service_binding/web")
     assert sorted(b["servicename"] for b in bindings) == ["web-192.0.2.41-8080", "web-192.0.2.42-8080"]
-    assert {v["name"]: v["icmpvsrresponse"] for v in nitro(sim, "lbvserver")} == {"web": "ACTIVE", "web-tls": "ACTIVE"}
+    assert [b["servicename"] for b in nitro(sim, "lbvserver_service_binding/api")] == ["api-192.0.2.43-9090"]
+    icmp = {v["name"]: v["icmpvsrresponse"] for v in nitro(sim, "lbvserver")}
+    assert icmp == {"web": "ACTIVE", "web-tls": "ACTIVE", "api": "PASSIVE"}
     assert nitro(sim, "nsip/192.0.2.70")[0]["icmpresponse"] == "VSVR_CNTRLD"
     saves = [w for w in sim.writes() if w["path"].endswith("/nsconfig") and w["query"].get("action") == "save"]
     assert len(saves) >= 1  # the handlers ran with the play's module_defaults
@@ -146,4 +156,4 @@ def test_role_argument_specs_still_apply_through_the_import(
     assert "quiet_vip_icmpresponse" in proc.stdout and "SOMETIMES" in proc.stdout, proc.stdout
     # quiet_vip's argument spec stopped it before its first request: both vservers are still PASSIVE
     icmp = {v["name"]: v["icmpvsrresponse"] for v in nitro(sim, "lbvserver")}
-    assert icmp == {"web": "PASSIVE", "web-tls": "PASSIVE"}
+    assert icmp == {"web": "PASSIVE", "web-tls": "PASSIVE", "api": "PASSIVE"}

@@ -116,33 +116,112 @@ def test_typo_or_blank_survey_answer_never_empties_a_live_pool(sim, backend_fact
     assert bound(sim, "web") == {}
 
 
-def test_check_mode_reports_what_the_real_run_does(sim, backend_factory):  # noqa: F811
-    backends = [backend_factory() for _ in range(3)]
-    members = [{"ip": b.host, "port": b.port} for b in backends]
-    proc, _ = play(sim, **pool_vars(members[:2]))
-    assert proc.returncode == 0, proc.stdout
-    names = sorted(bound(sim, "web"))
+def task_statuses(stdout: str) -> list[tuple[str, str]]:
+    """(task, ok/changed/skipping/failed) of every task the run printed, in order."""
+    out = []
+    for block in stdout.split("\nTASK [")[1:]:
+        task = block.split("]", 1)[0]
+        for status in ("changed", "ok", "skipping", "fatal"):
+            if f"\n{status}: [" in block:
+                out.append((task, status))
+                break
+    return out
 
-    # one member leaves, one joins: check mode first, then the real run
-    change = pool_vars([members[0], members[2]])
+
+def same_plan(check: str, real: str) -> None:
+    """Check mode reports what the real run does: every task the same status (no task is predicted to keep or
+    skip what the real run changes), and the plan's leaving list the same."""
+    assert task_statuses(check) == task_statuses(real), (check, real)
+    assert "kept service" not in check or "kept service" in real
+
+
+def writes_named_by(sim, allowed: set[str]) -> None:
+    """The real run's writes touch only the objects the plan names (and the appliance-wide save / mode)."""
+    for write in sim.writes():
+        resource = write["path"].rsplit("/config/", 1)[-1]
+        body = json.dumps(write.get("body"))
+        if resource.startswith(("nsconfig", "nsmode", "login", "logout")):
+            continue
+        assert any(name in body or name in write["path"] for name in allowed), (write, allowed)
+
+
+def test_pool_change_matrix_check_mode_equals_real_run(sim, backend_factory):  # noqa: F811
+    """Member added, removed, shared, weight changed, health check changed, vserver attribute changed, pool
+    absent: check mode's task-by-task result equals the real run's, and the real run writes only what it names."""
+    backends = [backend_factory() for _ in range(4)]
+    members = [{"ip": b.host, "port": b.port} for b in backends]
+    names = [f"web-{b.host}-{b.port}" for b in backends]
+    proc, _ = play(sim, **pool_vars(members[:3]))
+    assert proc.returncode == 0, proc.stdout
+    # names[1] is shared: another vserver binds it too
+    ok(sim.nitro("POST", "lbvserver", {"lbvserver": {"name": "other", "servicetype": "HTTP", "ipv46": "127.9.20.2",
+                                                     "port": 80}}))  # fmt: skip
+    binding = {"lbvserver_service_binding": {"name": "other", "servicename": names[1]}}
+    ok(sim.nitro("PUT", "lbvserver_service_binding", binding))
+
+    change = pool_vars(
+        [{**members[0], "weight": 5}, members[3]],  # weight changed, 1 and 2 leave, 3 joins
+        healthchecked_pool_lbmethod="LEASTCONNECTION",
+        healthchecked_pool_healthcheck={"monitor_type": "TCP", "interval": 7, "response_time": 2},
+    )
     sim.clear_requests()
-    check, check_counts = play(sim, check=True, diff=True, **change)
+    check, _ = play(sim, check=True, diff=True, **change)
     assert check.returncode == 0, check.stdout
     assert sim.writes() == []
-    assert "kept service" not in check.stdout, check.stdout  # the real run deletes it: so must the prediction
-    real, real_counts = play(sim, diff=True, **change)
+    real, _ = play(sim, diff=True, **change)
     assert real.returncode == 0, real.stdout
-    assert check_counts["changed"] == real_counts["changed"], (check.stdout, real.stdout)
-    joined = f"web-{backends[2].host}-{backends[2].port}"
-    assert names[1] not in services(sim) and joined in services(sim)
-    assert monitors_of(sim, joined) == ["web-hc"]
+    same_plan(check.stdout, real.stdout)
+    writes_named_by(sim, {"web", "web-hc", *names})
+    assert set(bound(sim, "web")) == {names[0], names[3]}
+    assert names[1] in services(sim) and names[2] not in services(sim)  # shared kept, unshared deleted
+    assert int(bound(sim, "web")[names[0]]["weight"]) == 5
+    assert monitors_of(sim, names[3]) == ["web-hc"]
+    hc_task = "adcops.netscaler.healthchecked_pool : Converge the health check on every member"
+    for stdout in (check.stdout, real.stdout):  # the new member's monitor binding is in both diffs
+        assert names[3] in stdout.split(hc_task, 1)[1].split("TASK [", 1)[0]
 
-    def healthcheck_diff(stdout: str) -> str:
-        task = stdout.split("TASK [adcops.netscaler.healthchecked_pool : Converge the health check", 1)[1]
-        return task.split("TASK [", 1)[0]
+    sim.clear_requests()
+    absent = pool_vars([], healthchecked_pool_state="absent")
+    check, _ = play(sim, check=True, **absent)
+    assert check.returncode == 0 and sim.writes() == [], check.stdout
+    real, _ = play(sim, **absent)
+    assert real.returncode == 0, real.stdout
+    same_plan(check.stdout, real.stdout)
+    writes_named_by(sim, {"web", "web-hc", *names})
+    assert names[1] in services(sim)  # still bound by "other"
+    assert not {names[0], names[3]} & services(sim)
 
-    assert joined in healthcheck_diff(check.stdout), check.stdout  # the new member's monitor binding is predicted
-    assert joined in healthcheck_diff(real.stdout)
+
+def test_dsr_shared_members_and_mbf(sim):
+    """Two DSR vservers share a backend: removing it from one, or `absent` of one, never deletes the service the
+    other binds, and MBF is turned off only when no vserver in MAC mode remains."""
+    shared = {"ip": "127.0.30.21"}
+
+    def dsr(name: str, vip: str, members: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        return {"dsr_vserver_name": name, "dsr_vserver_vip": vip, "dsr_vserver_members": members, **extra}
+
+    assert play(sim, DSR, **dsr("dsra", "127.0.30.81", [shared, {"ip": "127.0.30.22"}]))[0].returncode == 0
+    # dsrb binds dsra's service for the shared backend by name
+    proc, _ = play(sim, DSR, **dsr("dsrb", "127.0.30.82", [{**shared, "name": "dsra-127.0.30.21"}]))
+    assert proc.returncode == 0, proc.stdout
+
+    change = dsr("dsra", "127.0.30.81", [{"ip": "127.0.30.22"}])  # the shared backend leaves dsra
+    sim.clear_requests()
+    check, _ = play(sim, DSR, check=True, **change)
+    assert check.returncode == 0 and sim.writes() == [], check.stdout
+    real, _ = play(sim, DSR, **change)
+    assert real.returncode == 0, real.stdout
+    same_plan(check.stdout, real.stdout)
+    assert "dsra-127.0.30.21" in services(sim)
+    assert set(bound(sim, "dsrb")) == {"dsra-127.0.30.21"}
+
+    gone = dsr("dsrb", "", [], dsr_vserver_state="absent", dsr_vserver_disable_mbf_on_absent=True)
+    proc, _ = play(sim, DSR, **gone)
+    assert proc.returncode == 0, proc.stdout
+    assert "dsra-127.0.30.21" not in services(sim)  # nothing else binds it now, and a DSR vserver made it
+    assert "MBF stays enabled: lbvserver(s) dsra in MAC mode still need it" in proc.stdout + proc.stderr
+    mode = ok(sim.nitro("GET", "nsmode"))["nsmode"]
+    assert (mode[0] if isinstance(mode, list) else mode)["mbf"] in (True, "true")
 
 
 def test_bad_dsr_input_fails_with_zero_requests(sim):
