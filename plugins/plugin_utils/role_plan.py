@@ -297,6 +297,11 @@ def check_members(
 
 def check_name(inputs: Inputs) -> str | None:
     """The role's object name, with room for the names derived from it."""
+    if not inputs.text("name"):
+        inputs.problems.add(
+            f"{inputs.label('name')}: required; it names the lbvserver (and, by default, its services and monitor)"
+        )
+        return None
     name = inputs.check("name", nitro_name, inputs.text("name"))
     if name is not None and len(name) + len(MONITOR_SUFFIX) > MAX_NAME:
         inputs.problems.add(
@@ -399,7 +404,7 @@ def healthchecked_pool(inputs: Inputs) -> dict[str, Any]:
     vip = None
     if present:
         if not inputs.text("vip"):
-            inputs.problems.add(f"{inputs.label('vip')}: required for {inputs.label('state')}: present")
+            inputs.problems.add(f"{inputs.label('vip')}: required for present")
         else:
             vip = inputs.check("vip", ip, inputs.text("vip"), wildcard=True)
         svc_type = inputs.check(
@@ -442,7 +447,7 @@ def dsr_vserver(inputs: Inputs) -> dict[str, Any]:
         vip = inputs.check("vip", ip, vip_text)
     elif present:
         problems.add(
-            f"{label('vip')}: required for {label('state')}: present. A vserver without a VIP serves only behind "
+            f"{label('vip')}: required for present. A vserver without a VIP serves only behind "
             "content switching, which parses L7 and needs the replies to pass through the appliance; in DSR they go "
             "straight from the backend to the client"
         )

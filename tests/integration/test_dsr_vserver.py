@@ -208,12 +208,13 @@ REFUSALS = [
     ({"lbmethod": "URLHASH"}, "dsr_vserver_lbmethod: URLHASH is refused", "application data"),
     ({"lbmethod": "LEASTRESPONSETIME"}, "dsr_vserver_lbmethod: LEASTRESPONSETIME is refused", "response time"),
     ({"vip": ""}, "dsr_vserver_vip: required for present", "content switching"),
-    ({"vip": "300.1.1.1"}, 'dsr_vserver_vip: "300.1.1.1" is not an IPv4 or IPv6 address', "wildcard"),
+    ({"vip": "300.1.1.1"}, "dsr_vserver_vip: '300.1.1.1' is not a valid IP address", "IPv4 or IPv6"),
+    ({"vip": "*"}, "dsr_vserver_vip: '*' is refused", "hold the VIP on its loopback"),
     ({"healthcheck": {"type": "USER"}}, "dsr_vserver_healthcheck.type: USER is refused", "CTX138969"),
-    ({"healthcheck": {"type": "HTTP"}}, 'dsr_vserver_healthcheck.type: "HTTP" is refused', "PING or TCP"),
+    ({"healthcheck": {"type": "HTTP"}}, "dsr_vserver_healthcheck.type: 'HTTP' is refused", "PING or TCP"),
     ({"healthcheck": {"type": "TCP"}}, "dsr_vserver_healthcheck.port: required for a TCP health check", "port"),
     ({"vip": "fd00:30::1"}, "dsr_vserver_members[0].ip: 127.0.30.11 is IPv4 but the VIP fd00:30::1 is IPv6", "IPv6"),
-    ({"members": [{"ip": "127.0.30.11", "weight": 0}]}, "dsr_vserver_members[0].weight: 0 must be from 1 to 100", ""),
+    ({"members": [{"ip": "127.0.30.11", "weight": 0}]}, "dsr_vserver_members[0].weight: 0 is out of range", "1 to 100"),
     ({"name": ""}, "dsr_vserver_name: required", "lbvserver"),
 ]
 
