@@ -71,7 +71,7 @@ READ_COMMANDS = {
     "Out-Null",
 }
 # The module's own helpers that write; their call sites must be guarded like the cmdlets'.
-WRITE_HELPERS = {"Set-MarkerValue", "Set-WeakHostSetting", "Invoke-FirewallChange", "Disable-Netbios"}
+WRITE_HELPERS = {"Set-MarkerValue", "Remove-MarkerValue", "Set-WeakHostSetting", "Invoke-FirewallChange", "Disable-Netbios"}
 # Helpers that only record what was done in the result; allowed anywhere.
 RESULT_HELPERS = {"Add-Action"}
 WRITE_STATIC_CALLS = {"$deviceType::Install", "$deviceType::Remove"}
