@@ -162,7 +162,8 @@ public static class Probe
 {
     static int Size(string nested)
     {
-        Type type = typeof(RootDevice).Assembly.GetType(typeof(RootDevice).Namespace + ".NativeMethods+" + nested, true);
+        string name = typeof(RootDevice).Namespace + ".NativeMethods+" + nested;
+        Type type = typeof(RootDevice).Assembly.GetType(name, true);
         return Marshal.SizeOf(type);
     }
 
@@ -172,7 +173,10 @@ public static class Probe
         Console.WriteLine(new SetupApiException(unchecked((int)0xE0000235), "DIF_INSTALLDEVICE failed").Message);
         Console.WriteLine(new SetupApiException(5, "SetupDiOpenDeviceInfo failed").Message);
         Console.WriteLine(IntPtr.Size);
-        foreach (string name in new string[] { "SP_DEVINFO_DATA", "SP_DEVINSTALL_PARAMS", "SP_CLASSINSTALL_HEADER", "SP_REMOVEDEVICE_PARAMS" })
+        string[] structs = {
+            "SP_DEVINFO_DATA", "SP_DEVINSTALL_PARAMS", "SP_CLASSINSTALL_HEADER", "SP_REMOVEDEVICE_PARAMS"
+        };
+        foreach (string name in structs)
             Console.WriteLine(name + "=" + Size(name));
     }
 }
@@ -206,7 +210,8 @@ def test_csharp_util_errors_keep_their_code_and_structs_have_windows_sizes(tmp_p
     assert denied.startswith("SetupDiOpenDeviceInfo failed (") and denied.endswith(", Win32ErrorCode 5 - 0x00000005)")
     if pointer != "8":
         pytest.skip("the structure sizes below are those of 64-bit Windows")
-    # setupapi.h on x64: SP_DEVINFO_DATA 32, SP_DEVINSTALL_PARAMS_W 584, SP_CLASSINSTALL_HEADER 8, SP_REMOVEDEVICE_PARAMS 16
+    # setupapi.h on x64: SP_DEVINFO_DATA 32, SP_DEVINSTALL_PARAMS_W 584, SP_CLASSINSTALL_HEADER 8,
+    # SP_REMOVEDEVICE_PARAMS 16
     expected = [
         "SP_DEVINFO_DATA=32",
         "SP_DEVINSTALL_PARAMS=584",
