@@ -134,8 +134,8 @@ Function Get-LoopbackAdapter {
     # KM-TEST adapters by hardware id, joined to their network adapter (name, index) by PnP instance id.
     # Errors are not swallowed: an enumeration that failed would make every KM-TEST device look adapterless and
     # lead to a duplicate adapter. Transient errors (CIM, or "Illegal operation attempted on a registry key that
-    # has been marked for deletion" while a device is being installed, which PlagueHO's LoopbackAdapter module
-    # retries too) get a few more tries.
+    # has been marked for deletion" while a device is being installed or removed, which PlagueHO's LoopbackAdapter
+    # retries in Wait-ForDevconUpdate.ps1) get a few more tries.
     $adapters = @()
     $devices = @()
     for ($attempt = 1; ; $attempt++) {
@@ -306,9 +306,9 @@ Function Disable-Netbios {
 
 Function Wait-AdapterReady {
     # A network adapter in Get-NetAdapter is not yet one that takes addresses: its IPv4/IPv6 interfaces and its
-    # Win32_NetworkAdapterConfiguration appear later (PlagueHO's LoopbackAdapter waits up to 30 s for the IP
-    # binding in CIM). Polls all of them until Get-DsrAdapterReadiness says ready or Timeout seconds pass;
-    # read errors while the device settles count as "not yet".
+    # Win32_NetworkAdapterConfiguration appear later (PlagueHO's LoopbackAdapter, New-LoopbackAdapter.ps1, waits
+    # up to 30 s for the adapter's IPv4 binding to show in CIM). Polls all of them until Get-DsrAdapterReadiness
+    # says ready or Timeout seconds pass; read errors while the device settles count as "not yet".
     param ([string]$InstanceId, [int]$Timeout, [string[]]$Families)
     $deadline = [DateTime]::UtcNow.AddSeconds($Timeout)
     while ($true) {
