@@ -193,16 +193,17 @@ Function Get-DsrVipConflict {
 
 Function Get-DsrAddressPlan {
     # What to do with the loopback adapter's addresses. Current: @{ Address; PrefixLength; SkipAsSource }.
-    # A VIP with the wrong prefix is replaced (removed, then added as a host address), one without
-    # SkipAsSource gets it set, a missing one is added. Other addresses are removed only with Purge;
-    # link-local and APIPA addresses are Windows' own and never touched.
+    # A VIP with the wrong prefix gets the host prefix (and SkipAsSource) in place, with Set-NetIPAddress
+    # -PrefixLength, so it never disappears; one without SkipAsSource gets it set; a missing one is added.
+    # Other addresses are removed only with Purge; link-local and APIPA addresses are Windows' own and never
+    # touched. After: the addresses (autoconf ones left out) as they will be, for the diff.
     param (
         [AllowEmptyCollection()][object[]]$Vips = @(),
         [AllowEmptyCollection()][object[]]$Current = @(),
         [bool]$Purge = $false
     )
 
-    $plan = @{ ToAdd = @(); ToReplace = @(); ToMarkSkipAsSource = @(); ToRemove = @(); Unmanaged = @() }
+    $plan = @{ ToAdd = @(); ToFixPrefix = @(); ToMarkSkipAsSource = @(); ToRemove = @(); Unmanaged = @(); After = @() }
     $found = @{}
     foreach ($address in $Current) {
         $key = ConvertTo-DsrAddressKey -Address $address.Address
@@ -210,11 +211,12 @@ Function Get-DsrAddressPlan {
         if ($vip.Count -gt 0) {
             $found[$key] = $true
             if ([int]$address.PrefixLength -ne $vip[0].PrefixLength) {
-                $plan.ToReplace += , @{ Current = $address; Vip = $vip[0] }
+                $plan.ToFixPrefix += , @{ Current = $address; Vip = $vip[0] }
             }
             elseif (-not $address.SkipAsSource) {
                 $plan.ToMarkSkipAsSource += , $vip[0]
             }
+            $plan.After += , @{ Address = $key; PrefixLength = $vip[0].PrefixLength; SkipAsSource = $true }
         }
         elseif (Test-DsrAutoconfAddress -Address $address.Address) {
             continue
@@ -224,24 +226,51 @@ Function Get-DsrAddressPlan {
         }
         else {
             $plan.Unmanaged += "$key/$($address.PrefixLength)"
+            $plan.After += , @{ Address = $key; PrefixLength = [int]$address.PrefixLength; SkipAsSource = [bool]$address.SkipAsSource }
         }
     }
     foreach ($vip in $Vips) {
         if (-not $found.ContainsKey($vip.Address)) {
             $plan.ToAdd += , $vip
+            $plan.After += , @{ Address = $vip.Address; PrefixLength = $vip.PrefixLength; SkipAsSource = $true }
         }
     }
     return $plan
 }
 
+Function ConvertTo-DsrDiffAddress {
+    # The diff's view of a list of addresses (@{ Address; PrefixLength; SkipAsSource }): "before" and "after"
+    # both list the addresses this module reasons about, sorted, as "address/prefix", with Windows' own
+    # link-local and APIPA addresses left out; UsedAsSource lists those without SkipAsSource.
+    param ([AllowEmptyCollection()][object[]]$Addresses = @())
+
+    $listed = @()
+    $source = @()
+    foreach ($address in $Addresses) {
+        if (Test-DsrAutoconfAddress -Address $address.Address) {
+            continue
+        }
+        $text = "$(ConvertTo-DsrAddressKey -Address $address.Address)/$($address.PrefixLength)"
+        $listed += $text
+        if (-not $address.SkipAsSource) {
+            $source += $text
+        }
+    }
+    return @{ Addresses = @($listed | Sort-Object); UsedAsSource = @($source | Sort-Object) }
+}
+
 Function Select-DsrUplink {
     # The interfaces whose weak host receive must be on. Requested: uplink_interfaces ($null = detect).
-    # Detection takes every interface with a default route of a VIP family (DefaultRoutes: @{ InterfaceAlias;
-    # Family }), except the loopback adapter. Returns @{ Uplinks; Errors }.
+    # Detection is safe only when it cannot pick the wrong interface: Candidates (@{ InterfaceAlias; Family },
+    # interfaces with a usable unicast address of that family, the loopback adapters excepted) must name exactly
+    # one interface per VIP family. On a multi-homed host the VLAN shared with the load balancer is often not
+    # the one with the default route, and weak host receive on every interface would widen what the host
+    # accepts (Microsoft's "Strong and Weak Host Models" warns about exactly that), so several candidates
+    # are an error that asks for uplink_interfaces. Returns @{ Uplinks; Errors }.
     param (
         [AllowNull()][AllowEmptyCollection()][string[]]$Requested = $null,
         [AllowEmptyCollection()][string[]]$Families = @(),
-        [AllowEmptyCollection()][object[]]$DefaultRoutes = @(),
+        [AllowEmptyCollection()][object[]]$Candidates = @(),
         [AllowEmptyCollection()][string[]]$Interfaces = @(),
         [Parameter(Mandatory = $true)][string]$AdapterName
     )
@@ -262,60 +291,136 @@ Function Select-DsrUplink {
         }
         return @{ Uplinks = $uplinks; Errors = $errors }
     }
+    $hint = 'set uplink_interfaces to the interface on the load balancer''s network (Find-NetRoute -RemoteIPAddress <NetScaler SNIP> names it)'
     foreach ($family in $Families) {
-        $found = @($DefaultRoutes | Where-Object { $_.Family -eq $family -and $_.InterfaceAlias -ne $AdapterName })
+        $found = @($Candidates | Where-Object { $_.Family -eq $family -and $_.InterfaceAlias -ne $AdapterName } |
+                ForEach-Object { $_.InterfaceAlias } | Sort-Object -Unique)
         if ($found.Count -eq 0) {
-            $errors += "uplink_interfaces: no interface holds an $family default route, so the uplink cannot be detected; set uplink_interfaces"
+            $errors += "uplink_interfaces: no interface has an $family address, so the uplink cannot be detected; $hint"
         }
-        foreach ($route in $found) {
-            if ($uplinks -notcontains $route.InterfaceAlias) {
-                $uplinks += $route.InterfaceAlias
-            }
+        elseif ($found.Count -gt 1) {
+            $errors += "uplink_interfaces: several interfaces have an $family address ($($found -join ', ')); $hint"
         }
+        elseif ($uplinks -notcontains $found[0]) {
+            $uplinks += $found[0]
+        }
+    }
+    if ($errors.Count -gt 0) {
+        $uplinks = @()
     }
     return @{ Uplinks = $uplinks; Errors = $errors }
 }
 
+Function Get-DsrUplinkCandidate {
+    # Which interfaces could receive the load balancer's traffic, per family: those with a unicast address the
+    # host may use as a source. Addresses: @{ InterfaceAlias; InterfaceIndex; Address; SkipAsSource }. Left out:
+    # loopback adapters (LoopbackIndexes, they hold VIPs), the loopback pseudo-interface (127.0.0.0/8, ::1),
+    # link-local and APIPA addresses, and SkipAsSource addresses. Returns @(@{ InterfaceAlias; Family }).
+    param (
+        [AllowEmptyCollection()][object[]]$Addresses = @(),
+        [AllowEmptyCollection()][int[]]$LoopbackIndexes = @()
+    )
+
+    $candidates = @()
+    $seen = @{}
+    foreach ($address in $Addresses) {
+        $ip = $null
+        if (-not [System.Net.IPAddress]::TryParse(($address.Address -split '%', 2)[0], [ref]$ip)) {
+            continue
+        }
+        if ($LoopbackIndexes -contains [int]$address.InterfaceIndex -or [System.Net.IPAddress]::IsLoopback($ip) -or
+            $address.SkipAsSource -or (Test-DsrAutoconfAddress -Address $address.Address)) {
+            continue
+        }
+        $family = 'IPv4'
+        if ($ip.AddressFamily -eq [System.Net.Sockets.AddressFamily]::InterNetworkV6) {
+            $family = 'IPv6'
+        }
+        $key = "$($address.InterfaceAlias)|$family"
+        if (-not $seen.ContainsKey($key)) {
+            $seen[$key] = $true
+            $candidates += , @{ InterfaceAlias = $address.InterfaceAlias; Family = $family }
+        }
+    }
+    return $candidates
+}
+
 Function Get-DsrWeakHostPlan {
-    # Weak host receive and send on the loopback adapter, weak host receive on each uplink, per VIP family.
-    # Current: "<alias>|<family>" -> @{ WeakHostReceive; WeakHostSend } ('Enabled' / 'Disabled'); a missing
-    # key means the interface has no binding for that family. AdapterPending: the adapter does not exist
-    # yet (check mode), so its settings are predicted rather than read.
+    # Weak host receive and send on the loopback adapter, weak host receive on each uplink, per VIP family;
+    # and DHCP off on the loopback adapter for every family it has a binding for (LoopbackFamilies), since an
+    # IPv6-only VIP list would otherwise leave IPv4 DHCP on and an APIPA address on the adapter.
+    # Current: "<alias>|<family>" -> @{ WeakHostReceive; WeakHostSend; Dhcp } ('Enabled' / 'Disabled'); a
+    # missing key means the interface has no binding for that family. AdapterPending: the adapter does not
+    # exist yet (check mode), so its settings are predicted rather than read.
     # Returns @{ Changes = @(@{ InterfaceAlias; Family; Setting; From; To }); Errors }.
     param (
         [Parameter(Mandatory = $true)][string]$AdapterName,
         [AllowEmptyCollection()][string[]]$Uplinks = @(),
         [AllowEmptyCollection()][string[]]$Families = @(),
+        [AllowEmptyCollection()][string[]]$LoopbackFamilies = @(),
         [hashtable]$Current = @{},
         [bool]$AdapterPending = $false
     )
 
     $wanted = @()
     foreach ($family in $Families) {
-        $wanted += , @{ InterfaceAlias = $AdapterName; Family = $family; Setting = 'WeakHostReceive' }
-        $wanted += , @{ InterfaceAlias = $AdapterName; Family = $family; Setting = 'WeakHostSend' }
+        $wanted += , @{ InterfaceAlias = $AdapterName; Family = $family; Setting = 'WeakHostReceive'; To = 'Enabled' }
+        $wanted += , @{ InterfaceAlias = $AdapterName; Family = $family; Setting = 'WeakHostSend'; To = 'Enabled' }
         foreach ($uplink in $Uplinks) {
-            $wanted += , @{ InterfaceAlias = $uplink; Family = $family; Setting = 'WeakHostReceive' }
+            $wanted += , @{ InterfaceAlias = $uplink; Family = $family; Setting = 'WeakHostReceive'; To = 'Enabled' }
+        }
+    }
+    foreach ($family in @('IPv4', 'IPv6')) {
+        if ($LoopbackFamilies -contains $family -or $Families -contains $family) {
+            $wanted += , @{ InterfaceAlias = $AdapterName; Family = $family; Setting = 'Dhcp'; To = 'Disabled'; Optional = $true }
         }
     }
     $changes = @()
     $errors = @()
     foreach ($item in $wanted) {
         $key = "$($item.InterfaceAlias)|$($item.Family)"
+        $pending = $AdapterPending -and $item.InterfaceAlias -eq $AdapterName
         $now = $null
         if ($Current.ContainsKey($key)) {
             $now = $Current[$key][$item.Setting]
         }
-        elseif (-not ($AdapterPending -and $item.InterfaceAlias -eq $AdapterName)) {
-            $errors += "interface '$($item.InterfaceAlias)' has no $($item.Family) binding, so $($item.Setting) cannot be enabled on it"
+        elseif ($item.ContainsKey('Optional') -and -not $pending -and $Families -notcontains $item.Family) {
             continue
         }
-        if ("$now" -ne 'Enabled') {
+        elseif (-not $pending) {
+            $errors += "interface '$($item.InterfaceAlias)' has no $($item.Family) binding, so $($item.Setting) cannot be set on it"
+            continue
+        }
+        if ("$now" -ne $item.To) {
             $changes += , @{ InterfaceAlias = $item.InterfaceAlias; Family = $item.Family; Setting = $item.Setting
-                From = $now; To = 'Enabled' }
+                From = $now; To = $item.To }
         }
     }
     return @{ Changes = $changes; Errors = $errors }
+}
+
+Function Get-DsrUplinkNeed {
+    # The "<alias>|<family>" keys an adapter name relies on (weak host receive on each uplink for each VIP
+    # family), recorded in its marker whether or not this run changed them, so that state=absent of another
+    # adapter name never turns off what this one needs. Recorded: the keys recorded before.
+    # Returns @{ Needs; ToAdd; ToRemove }.
+    param (
+        [AllowEmptyCollection()][string[]]$Uplinks = @(),
+        [AllowEmptyCollection()][string[]]$Families = @(),
+        [AllowEmptyCollection()][string[]]$Recorded = @()
+    )
+
+    $needs = @()
+    foreach ($uplink in $Uplinks) {
+        foreach ($family in $Families) {
+            $needs += "$uplink|$family"
+        }
+    }
+    return @{
+        Needs = $needs
+        ToAdd = @($needs | Where-Object { $Recorded -notcontains $_ })
+        ToRemove = @($Recorded | Where-Object { $needs -notcontains $_ })
+    }
 }
 
 Function Get-DsrUplinkRecord {
@@ -339,17 +444,31 @@ Function Get-DsrUplinkRecord {
 }
 
 Function Get-DsrUplinkRestorePlan {
-    # state=absent: put each remembered uplink setting back, unless another DSR adapter still needs it
-    # (StillNeeded: keys remembered for other adapters) or the interface is gone.
+    # state=absent: put each remembered uplink setting back (Recorded: "<alias>|<family>" -> value before),
+    # unless the interface is gone or another adapter name still relies on it. Others: marker name ->
+    # @{ Needs = keys it relies on; Records = keys it remembers a value for } (a marker written before Needs
+    # existed relies on what it remembers). A value still needed is handed over to one of the markers that
+    # need it when none of them remembers one, so that the last of them to go puts the uplink back.
+    # Returns @{ Changes; HandOver = @(@{ Marker; Key; Value }) }.
     param (
         [hashtable]$Recorded = @{},
         [hashtable]$Current = @{},
-        [AllowEmptyCollection()][string[]]$StillNeeded = @()
+        [hashtable]$Others = @{}
     )
 
     $changes = @()
+    $handOver = @()
     foreach ($key in @($Recorded.Keys | Sort-Object)) {
-        if ($StillNeeded -contains $key -or -not $Current.ContainsKey($key)) {
+        $needing = @($Others.Keys | Sort-Object | Where-Object {
+                @($Others[$_].Needs) -contains $key -or @($Others[$_].Records) -contains $key })
+        if ($needing.Count -gt 0) {
+            $remembering = @($needing | Where-Object { @($Others[$_].Records) -contains $key })
+            if ($remembering.Count -eq 0) {
+                $handOver += , @{ Marker = $needing[0]; Key = $key; Value = "$($Recorded[$key])" }
+            }
+            continue
+        }
+        if (-not $Current.ContainsKey($key)) {
             continue
         }
         $now = $Current[$key].WeakHostReceive
@@ -359,7 +478,7 @@ Function Get-DsrUplinkRestorePlan {
                 To = $Recorded[$key] }
         }
     }
-    return @{ Changes = $changes }
+    return @{ Changes = $changes; HandOver = $handOver }
 }
 
 Function Get-DsrAdapterSettingPlan {
@@ -488,7 +607,9 @@ Function Get-DsrFirewallPlan {
 
 Function Get-DsrAbsentPlan {
     # state=absent: remove the listed VIPs; remove the adapter too only if this module created it and nothing
-    # but Windows' own link-local / APIPA addresses would be left on it.
+    # but Windows' own link-local / APIPA addresses would be left on it. Remaining: the addresses left on the
+    # adapter; while any is left, the host is still a DSR backend for it, so the uplinks keep weak host receive
+    # (KeepUplinks) and the firewall rules keep the addresses that remain.
     param (
         [AllowEmptyCollection()][object[]]$Vips = @(),
         [AllowEmptyCollection()][object[]]$Current = @(),
@@ -521,7 +642,118 @@ Function Get-DsrAbsentPlan {
     else {
         $removeAdapter = $true
     }
-    return @{ ToRemove = $remove; RemoveAdapter = $removeAdapter; KeepReason = $reason }
+    return @{ ToRemove = $remove; RemoveAdapter = $removeAdapter; KeepReason = $reason; Remaining = $remaining
+        KeepUplinks = ($AdapterExists -and $remaining.Count -gt 0) }
+}
+
+Function Get-DsrFirewallAbsentPlan {
+    # state=absent: this module's rules (Current, as for Get-DsrFirewallPlan) lose the addresses that are no
+    # longer on the adapter; a rule left without any is removed. Remaining: addresses still on the adapter.
+    param (
+        [hashtable]$Current = @{},
+        [AllowEmptyCollection()][string[]]$Remaining = @()
+    )
+
+    $left = @($Remaining | Where-Object { $_ } | ForEach-Object { ConvertTo-DsrAddressKey -Address $_ })
+    $changes = @()
+    foreach ($name in @($Current.Keys | Sort-Object)) {
+        $have = $Current[$name]
+        $addresses = @($have.LocalAddress | Where-Object { $_ } | ForEach-Object { ConvertTo-DsrFirewallAddress -Address $_ })
+        $keep = @($addresses | Where-Object { $left -contains $_ })
+        if ($keep.Count -eq 0) {
+            $changes += , @{ Action = 'remove'; Name = $name; Protocol = $have.Protocol; LocalPort = @(); LocalAddress = @() }
+        }
+        elseif ($keep.Count -ne $addresses.Count) {
+            $changes += , @{ Action = 'update'; Name = $name; Protocol = $have.Protocol; LocalPort = @($have.LocalPort)
+                LocalAddress = $keep }
+        }
+    }
+    return @{ Changes = $changes }
+}
+
+Function Select-DsrAbsentAdapter {
+    # state=absent: the adapter this module recorded for AdapterName (by PnP instance id, so a renamed one is
+    # still found), else the KM-TEST adapter named AdapterName. $null when there is neither.
+    param (
+        [Parameter(Mandatory = $true)][string]$AdapterName,
+        [AllowEmptyCollection()][object[]]$Loopbacks = @(),
+        [AllowNull()][string]$ManagedInstanceId = $null
+    )
+
+    if ($ManagedInstanceId) {
+        $managed = @($Loopbacks | Where-Object { $_.InstanceId -eq $ManagedInstanceId })
+        if ($managed.Count -gt 0) {
+            return $managed[0]
+        }
+    }
+    $named = @($Loopbacks | Where-Object { $_.Name -eq $AdapterName })
+    if ($named.Count -gt 0) {
+        return $named[0]
+    }
+    return $null
+}
+
+Function Get-DsrBitnessError {
+    # SetupAPI refuses to install devices from a 32-bit process on 64-bit Windows (ERROR_IN_WOW64,
+    # 0xE0000235), and the 32-bit registry view would hide the module's markers: say so before anything else.
+    # OperatingSystemBits: 64 or 32 ([Environment]::Is64BitOperatingSystem); ProcessBits: [IntPtr]::Size * 8.
+    param ([int]$OperatingSystemBits = 64, [int]$ProcessBits = 64)
+
+    if ($OperatingSystemBits -eq 64 -and $ProcessBits -ne 64) {
+        return ('win_dsr_loopback runs in a 32-bit PowerShell on 64-bit Windows, where SetupAPI cannot install devices ' +
+            '(ERROR_IN_WOW64, 0xE0000235); run it with the 64-bit PowerShell (the default of Ansible''s WinRM and SSH connections)')
+    }
+    return $null
+}
+
+Function Get-DsrAdapterReadiness {
+    # After the device is installed: is it ready for addresses and settings? Ready when the network adapter
+    # exists, has an IP interface for every family the module will configure (VIP families; New-NetIPAddress,
+    # Set-NetIPInterface and Get-DnsClient fail before that), and Windows has registered its IP configuration
+    # in CIM (ConfigFound: Win32_NetworkAdapterConfiguration, which the NetBIOS setting goes through).
+    # BoundFamilies: families Get-NetIPInterface returns for the adapter. Returns @{ Ready; Missing; Message }.
+    param (
+        [bool]$AdapterFound = $false,
+        [AllowEmptyCollection()][string[]]$Families = @(),
+        [AllowEmptyCollection()][string[]]$BoundFamilies = @(),
+        [bool]$ConfigFound = $false
+    )
+
+    if (-not $AdapterFound) {
+        return @{ Ready = $false; Missing = @($Families); Message = 'no network adapter has appeared for the device' }
+    }
+    $missing = @($Families | Where-Object { $BoundFamilies -notcontains $_ })
+    if ($missing.Count -gt 0) {
+        return @{ Ready = $false; Missing = $missing; Message = "the adapter has no $($missing -join ' or ') interface yet" }
+    }
+    if (-not $ConfigFound) {
+        return @{ Ready = $false; Missing = @(); Message = 'Windows has not registered the adapter''s IP configuration (CIM) yet' }
+    }
+    return @{ Ready = $true; Missing = @(); Message = 'ready' }
+}
+
+Function Get-DsrInstallOutcome {
+    # What to do when the new adapter is not ready within adapter_timeout. When Windows asked for a reboot
+    # to finish the driver installation, that is the expected reason: stop with changed and reboot_required,
+    # skipping what needs the adapter, and ask for a run after the reboot. Otherwise it is a failure.
+    # Returns @{ Action = continue | reboot | fail; Message }.
+    param (
+        [Parameter(Mandatory = $true)][hashtable]$Readiness,
+        [bool]$RebootRequired = $false,
+        [Parameter(Mandatory = $true)][string]$InstanceId,
+        [int]$Timeout = 0
+    )
+
+    if ($Readiness.Ready) {
+        return @{ Action = 'continue'; Message = $Readiness.Message }
+    }
+    if ($RebootRequired) {
+        return @{ Action = 'reboot'; Message = ("device $InstanceId was installed and Windows asked for a reboot to finish it; " +
+                "$($Readiness.Message) after $Timeout seconds, so the VIPs and settings were not applied: reboot the host " +
+                'and run again') }
+    }
+    return @{ Action = 'fail'; Message = ("device $InstanceId was installed but $($Readiness.Message) after $Timeout seconds " +
+            '(raise adapter_timeout if the host is slow)') }
 }
 
 Function Format-DsrSettingChange {

@@ -17,19 +17,31 @@ description:
     source. Citrix describes the backend side as "a loopback interface configured with the virtual IP address"
     (CTX110501, U(https://support.citrix.com/article/CTX110501)).
   - Finds the Microsoft KM-TEST Loopback Adapter by its hardware id C(*MSLOOP), or creates one from the in-box
-    C(%WINDIR%\\inf\\netloop.inf) through the SetupAPI and NewDev functions (the sequence DevCon's C(install)
-    command uses, U(https://learn.microsoft.com/windows-hardware/drivers/devtest/devcon-install)), with no
-    external tool, package manager or download. The adapter is then renamed to O(adapter_name).
+    C(%WINDIR%\\inf\\netloop.inf) through SetupAPI, with no external tool, package manager or download. The
+    driver is selected from that INF and installed on the new device alone (C(DIF_SELECTBESTCOMPATDRV),
+    C(DIF_INSTALLDEVICE), U(https://learn.microsoft.com/windows-hardware/drivers/install/dif-installdevice)), not
+    with C(UpdateDriverForPlugAndPlayDevices) as DevCon's C(install) does, which would reinstall the driver of
+    every other KM-TEST adapter on the host and make their VIPs disappear for a moment. The adapter is then
+    renamed to O(adapter_name).
+  - After creating the adapter the module waits, up to O(adapter_timeout), until the adapter has an IP interface
+    for each VIP family and Windows has registered its IP configuration, since addresses and settings cannot be
+    applied before that. When Windows asks for a reboot to finish the driver installation and the adapter is not
+    ready in time, the module stops there with RV(reboot_required=true), reports a change and a warning, and
+    the next run after the reboot applies the rest.
   - If exactly one KM-TEST adapter exists and none is named O(adapter_name), that one is adopted and renamed
     rather than a second one created. With several unnamed ones the module fails and lists them.
   - Assigns each VIP as a host address (IPv4 C(/32), IPv6 C(/128)) with C(SkipAsSource), so Windows never picks
     the VIP as the source of its own connections and does not register it in DNS
-    (U(https://learn.microsoft.com/powershell/module/nettcpip/new-netipaddress)). No gateway is set.
+    (U(https://learn.microsoft.com/powershell/module/nettcpip/new-netipaddress)). No gateway is set. A VIP found
+    with a wider prefix gets the host prefix in place (C(Set-NetIPAddress -PrefixLength)), so it never leaves the
+    adapter.
   - Turns off DNS registration (C(Set-DnsClient -RegisterThisConnectionsAddress $false),
     U(https://learn.microsoft.com/powershell/module/dnsclient/set-dnsclient)) and NetBIOS over TCP/IP
     (C(Win32_NetworkAdapterConfiguration.SetTcpipNetbios(2)),
     U(https://learn.microsoft.com/windows/win32/cimwin32prov/settcpipnetbios-method-in-class-win32-networkadapterconfiguration))
-    on the loopback adapter.
+    on the loopback adapter, and DHCP for each address family the adapter is bound to
+    (C(Set-NetIPInterface -Dhcp Disabled)), so an IPv6-only VIP list does not leave IPv4 DHCP and an automatic
+    private (APIPA) address on it.
   - Since Windows Vista and Server 2008 every interface uses the strong host model by default (TechNet Cable Guy,
     "Strong and Weak Host Models", September 2007). The module enables weak host receive and weak host send on the
     loopback adapter and weak host receive on each uplink interface, for each address family that has a VIP
@@ -42,7 +54,10 @@ description:
     (U(https://learn.microsoft.com/powershell/module/netsecurity/new-netfirewallrule)).
   - Every setting is read first and changed only when it differs, so a second run reports no change.
   - A VIP that already sits on another interface makes the module fail before it changes anything, because that
-    interface would answer ARP for it.
+    interface would answer ARP for it. So does an uplink, or an existing loopback adapter, without a binding for a
+    VIP's address family.
+  - Runs only in a 64-bit PowerShell on 64-bit Windows (the default of Ansible's connections); a 32-bit one fails
+    at once, because SetupAPI refuses to install devices there (C(ERROR_IN_WOW64)).
   - The decisions (which adapter, which addresses to add, fix or remove, which interface settings to change) are
     made by pure functions in the C(DsrLoopbackPlan) module utility; the C(DsrLoopbackDevice) C# utility holds the
     SetupAPI calls.
@@ -68,10 +83,17 @@ options:
   state:
     description:
       - V(present) creates or adopts the adapter and configures everything described above.
-      - V(absent) removes the listed VIPs from the adapter and this module's firewall rules, and sets each uplink's
-        weak host receive back to what it was before this module changed it. If this module created the adapter
-        and no other address is left on it, the adapter is removed as well; an adapter the module adopted, or
-        one that still holds other addresses, is kept (and the result says why).
+      - V(absent) removes the listed VIPs from the adapter. The adapter is the one this module recorded for
+        O(adapter_name) (found by its device instance id, even if it was renamed since), else the KM-TEST adapter
+        with that name.
+      - Once no address is left on the adapter, V(absent) also removes this module's firewall rules and sets each
+        uplink's weak host receive back to what it was before this module changed it, except where another
+        O(adapter_name) managed by this module relies on it. While other addresses stay on the adapter, the host is
+        still a DSR backend for them, so the uplinks are left as they are (with a warning) and the firewall rules
+        keep the remaining addresses.
+      - If this module created the adapter and no other address is left on it, the adapter is removed as well;
+        an adapter the module adopted, or one that still holds other addresses, is kept (and the result says
+        why).
     type: str
     choices: [present, absent]
     default: present
@@ -86,8 +108,13 @@ options:
   uplink_interfaces:
     description:
       - Interface aliases where the load balancer's traffic arrives; weak host receive is enabled on each of them.
-      - When not set, every interface that holds a default route (C(0.0.0.0/0) or C(::/0)) of a VIP's address
-        family is used, except the loopback adapter itself. The module fails if there is none.
+      - When not set, the module detects it only where there is no choice to make, where exactly one interface (the
+        KM-TEST loopback adapters left aside) has a usable address of each VIP's family. On a multi-homed host
+        the network shared with the load balancer is often not the one with the default route, and weak host
+        receive on every interface would make the host accept more than it should, so with several candidates
+        the module fails before changing anything and asks for this option. C(Find-NetRoute -RemoteIPAddress
+        <NetScaler SNIP>) on the host names the interface to give
+        (U(https://learn.microsoft.com/powershell/module/nettcpip/find-netroute)).
     type: list
     elements: str
   purge_vips:
@@ -111,7 +138,9 @@ options:
     choices: [TCP, UDP]
     default: [TCP]
   adapter_timeout:
-    description: Seconds to wait for a newly created adapter to appear as a network adapter before failing.
+    description:
+      - Seconds to wait for a newly created adapter to appear as a network adapter with an IP interface for each
+        VIP family. Past it the module fails, unless Windows asked for a reboot (see O(state)).
     type: int
     default: 30
 attributes:
@@ -129,7 +158,9 @@ attributes:
     platforms: windows
 notes:
   - Creating the adapter can ask for a reboot; the module then returns RV(reboot_required=true) and does not
-    reboot. Use C(ansible.windows.win_reboot) when it is true.
+    reboot. Use C(ansible.windows.win_reboot) when it is true, then run the module again.
+  - Errors of the Windows device installation functions keep their code in the message, as
+    C(Win32ErrorCode N - 0xXXXXXXXX), for example C(0xE0000235) (C(ERROR_IN_WOW64)).
   - The module does not belong to the C(adcops.netscaler.nitro) action group; it talks to Windows, not to NITRO.
   - The health monitor on the load balancer must probe the server's real IP, and the service must listen on the VIP
     (or on all addresses) as well as on the real IP.
@@ -140,9 +171,9 @@ seealso:
   - name: Set-NetIPInterface
     description: WeakHostReceive and WeakHostSend.
     link: https://learn.microsoft.com/powershell/module/nettcpip/set-netipinterface
-  - name: UpdateDriverForPlugAndPlayDevicesW
-    description: Installs the in-box driver on the new root-enumerated device and reports whether a reboot is needed.
-    link: https://learn.microsoft.com/windows/win32/api/newdev/nf-newdev-updatedriverforplugandplaydevicesw
+  - name: DIF_INSTALLDEVICE
+    description: Installs the selected driver on one device; the module uses it for the new loopback adapter.
+    link: https://learn.microsoft.com/windows-hardware/drivers/install/dif-installdevice
 """
 
 EXAMPLES = r"""
@@ -204,7 +235,9 @@ vips:
     - {address: 192.0.2.10, prefix_length: 32, family: IPv4}
     - {address: 2001:db8::10, prefix_length: 128, family: IPv6}
 uplinks:
-  description: Interface aliases whose weak host receive the module manages (given or detected).
+  description:
+    - Interface aliases whose weak host receive the module manages (given or detected).
+    - With O(state=absent), the uplinks this adapter name had changed.
   returned: always
   type: list
   elements: str
@@ -231,7 +264,10 @@ adapter_kept_because:
   type: str
   sample: the adapter was not created by this module, so it is kept
 reboot_required:
-  description: Whether Windows asked for a reboot to finish installing or removing the adapter, or changing NetBIOS.
+  description:
+    - Whether Windows asked for a reboot to finish installing or removing the adapter, or changing NetBIOS.
+    - When it is true after the adapter was created and the adapter was not ready in time, the VIPs and settings
+      were not applied yet; run the module again after the reboot.
   returned: always
   type: bool
   sample: false

@@ -71,7 +71,13 @@ READ_COMMANDS = {
     "Out-Null",
 }
 # The module's own helpers that write; their call sites must be guarded like the cmdlets'.
-WRITE_HELPERS = {"Set-MarkerValue", "Set-WeakHostSetting", "Invoke-FirewallChange", "Disable-Netbios"}
+WRITE_HELPERS = {
+    "Set-MarkerValue",
+    "Remove-MarkerValue",
+    "Set-WeakHostSetting",
+    "Invoke-FirewallChange",
+    "Disable-Netbios",
+}
 # Helpers that only record what was done in the result; allowed anywhere.
 RESULT_HELPERS = {"Add-Action"}
 WRITE_STATIC_CALLS = {"$deviceType::Install", "$deviceType::Remove"}
@@ -137,14 +143,143 @@ def _compile_csharp5(source: Path, tmp_path: Path) -> subprocess.CompletedProces
     )
 
 
-def test_csharp_util_compiles_as_csharp5(tmp_path):
+@pytest.fixture(scope="module")
+def compiled_util(tmp_path_factory) -> Path:
+    """The C# utility compiled once as C# 5 (util.dll in the returned directory)."""
     if shutil.which("mcs") is None:
         pytest.skip("mcs is not installed (Debian package mono-mcs)")
-    result = _compile_csharp5(DEVICE_UTIL, tmp_path)
+    directory = tmp_path_factory.mktemp("csharp")
+    result = _compile_csharp5(DEVICE_UTIL, directory)
     assert result.returncode == 0, result.stdout + result.stderr
+    return directory
+
+
+def test_csharp_util_compiles_as_csharp5(compiled_util, tmp_path):
+    assert (compiled_util / "util.dll").is_file()
     newer = tmp_path / "newer.cs"
     newer.write_text('public class X { public string A => "expression-bodied members are C# 6"; }')
     assert _compile_csharp5(newer, tmp_path).returncode != 0
+
+
+_PROBE = """
+using System;
+using System.Runtime.InteropServices;
+using ansible_collections.adcops.netscaler.plugins.module_utils.DsrLoopbackDevice;
+
+public static class Probe
+{
+    static int Size(string nested)
+    {
+        string name = typeof(RootDevice).Namespace + ".NativeMethods+" + nested;
+        Type type = typeof(RootDevice).Assembly.GetType(name, true);
+        return Marshal.SizeOf(type);
+    }
+
+    public static void Main()
+    {
+        // ERROR_IN_WOW64, as SetupDiCallClassInstaller reports it from a 32-bit process on 64-bit Windows
+        Console.WriteLine(new SetupApiException(unchecked((int)0xE0000235), "DIF_INSTALLDEVICE failed").Message);
+        Console.WriteLine(new SetupApiException(5, "SetupDiOpenDeviceInfo failed").Message);
+        Console.WriteLine(IntPtr.Size);
+        string[] structs = {
+            "SP_DEVINFO_DATA", "SP_DEVINSTALL_PARAMS", "SP_CLASSINSTALL_HEADER", "SP_REMOVEDEVICE_PARAMS"
+        };
+        foreach (string name in structs)
+            Console.WriteLine(name + "=" + Size(name));
+    }
+}
+"""
+
+
+def test_csharp_util_errors_keep_their_code_and_structs_have_windows_sizes(compiled_util, tmp_path):
+    # Runs the compiled utility under mono (no Windows API is called): the exception text must carry the code the
+    # way Ansible's own C# utilities write it, and the structures must have the sizes setupapi.h gives on x64.
+    if shutil.which("mono") is None:
+        pytest.skip("mono is not installed (Debian package mono-runtime)")
+    shutil.copy(compiled_util / "util.dll", tmp_path / "util.dll")
+    probe = tmp_path / "probe.cs"
+    probe.write_text(_PROBE)
+    exe = tmp_path / "probe.exe"
+    build = subprocess.run(
+        ["mcs", "-langversion:5", f"-r:{tmp_path / 'util.dll'}", f"-out:{exe}", str(probe)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    run = subprocess.run(["mono", str(exe)], check=False, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    wow64, denied, pointer, *sizes = run.stdout.splitlines()
+    assert wow64.startswith("DIF_INSTALLDEVICE failed (") and wow64.endswith(
+        ", Win32ErrorCode 3758096949 - 0xE0000235)"
+    )
+    assert denied.startswith("SetupDiOpenDeviceInfo failed (") and denied.endswith(", Win32ErrorCode 5 - 0x00000005)")
+    if pointer != "8":
+        pytest.skip("the structure sizes below are those of 64-bit Windows")
+    # setupapi.h on x64: SP_DEVINFO_DATA 32, SP_DEVINSTALL_PARAMS_W 584, SP_CLASSINSTALL_HEADER 8,
+    # SP_REMOVEDEVICE_PARAMS 16
+    expected = [
+        "SP_DEVINFO_DATA=32",
+        "SP_DEVINSTALL_PARAMS=584",
+        "SP_CLASSINSTALL_HEADER=8",
+        "SP_REMOVEDEVICE_PARAMS=16",
+    ]
+    assert sizes == expected
+
+
+def _extern_functions(tree) -> set[str]:
+    names = set()
+    for node in ps.walk(tree.root_node):
+        modifiers = {ps.text(c) for c in node.children if c.type == "modifier"}
+        if node.type == "method_declaration" and "extern" in modifiers:
+            names.add(ps.text(node.child_by_field_name("name")))
+    return names
+
+
+def test_csharp_util_installs_and_removes_one_device_only():
+    # UpdateDriverForPlugAndPlayDevices reinstalls the driver on every present *MSLOOP device (so VIPs on other
+    # loopback adapters vanish for a moment); the driver is selected and installed on the new device alone, and
+    # removal passes SP_REMOVEDEVICE_PARAMS (DI_REMOVEDEVICE_GLOBAL) as devcon's remove does.
+    source = DEVICE_UTIL.read_text()
+    imported = _extern_functions(ps.parse_file(DEVICE_UTIL))
+    assert "UpdateDriverForPlugAndPlayDevicesW" not in imported
+    assert {"SetupDiBuildDriverInfoList", "SetupDiSetDeviceInstallParamsW", "SetupDiSetClassInstallParamsW"} <= imported
+    for step in (
+        "DIF_SELECTBESTCOMPATDRV",
+        "DIF_REGISTERDEVICE",
+        "DIF_INSTALLDEVICE",
+        "DI_ENUMSINGLEINF",
+        "DI_REMOVEDEVICE_GLOBAL",
+    ):
+        assert f"NativeMethods.{step}" in source, step
+    # every error keeps its code: no bare Win32Exception is thrown
+    assert "throw new Win32Exception" not in source
+    assert _extern_functions(
+        ps.parse('class A { [DllImport("x")] static extern bool F(int a); void G() {} }', "csharp")
+    ) == {"F"}
+
+
+def test_powershell_lines_fit_ansible_test():
+    # ansible-test's pslint (PSScriptAnalyzer settings) and the collection's style: at most 160 columns.
+    long_lines = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in POWERSHELL_FILES + CSHARP_FILES
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if len(line) > 160
+    ]
+    assert long_lines == []
+
+
+def test_adapter_enumeration_errors_are_not_swallowed(module_tree):
+    # A failed Get-NetAdapter read as "no adapter" makes every KM-TEST device look adapterless: a duplicate gets
+    # created. Every Get-NetAdapter that enumerates says -ErrorAction Stop.
+    for command in ps.commands(module_tree.root_node):
+        if command.name == "Get-NetAdapter":
+            call = ps.text(command.node)
+            assert "SilentlyContinue" not in call, f"line {command.line}: {call}"
+            if "-InterfaceIndex" not in call:
+                assert "-ErrorAction Stop" in call, f"line {command.line}: {call}"
 
 
 @pytest.mark.parametrize("path", [MODULE, PLAN_UTIL], ids=lambda p: p.name)
