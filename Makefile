@@ -96,8 +96,14 @@ ifneq ($(PS_MODULES),)
 		$(addprefix --test ,$(PS_FILE_TESTS)) $(PS_MODULES)
 endif
 
+# Two pytest-xdist workers: most tests wait on ansible-playbook runs, probes and the simulator's clock, so two
+# processes overlap that waiting on CI's 2 cores. --dist loadgroup keeps the tests that share a module- or
+# session-scoped build in one worker (tests/conftest.py sets the groups). PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST = $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup,)
+
 pytest: collection
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

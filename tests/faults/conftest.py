@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pytest
@@ -37,16 +37,12 @@ class Row:
     outcome: str = "?"
 
 
-ROWS: list[Row] = []
-
-
 @pytest.fixture
 def row(request: pytest.FixtureRequest) -> Row:
     module = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_matrix_")
     case = request.node.callspec.id if hasattr(request.node, "callspec") else request.node.name.removeprefix("test_")
     new = Row(area=module, case=case)
     request.node.matrix_row = new
-    ROWS.append(new)
     return new
 
 
@@ -63,10 +59,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         entry.outcome = "ok"
     elif report.skipped:
         entry.outcome = "skipped"
+    if report.when == "teardown":
+        # The row travels on the last report of the test: under pytest-xdist the test runs in a worker, and only
+        # the reports (attributes included) reach the controller, which prints the summary.
+        report.matrix_row = asdict(entry)
+
+
+# Rows as the reports deliver them, keyed by test id (in the order the tests finished); serial and xdist alike.
+REPORTED: dict[str, Row] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    data = getattr(report, "matrix_row", None)
+    if data is not None:
+        REPORTED[report.nodeid] = Row(**data)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not ROWS:
+    rows = list(REPORTED.values())
+    if not rows:
         return
     write = terminalreporter.write_line
     terminalreporter.section("fault matrix")
@@ -78,12 +89,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
     write(line(header))
     write("-+-".join("-" * w for w in widths))
-    for entry in ROWS:
+    for entry in rows:
         cells = (entry.area, entry.case, entry.expected, entry.happened, entry.lost, entry.duplicated, entry.leaked)
         write(line((*cells, entry.outcome)))
-    failed = sum(1 for entry in ROWS if entry.outcome == "FAIL")
-    areas = sorted({entry.area for entry in ROWS})
-    write(f"{len(ROWS)} rows in {len(areas)} areas ({', '.join(areas)}); {failed} failed")
+    failed = sum(1 for entry in rows if entry.outcome == "FAIL")
+    areas = sorted({entry.area for entry in rows})
+    write(f"{len(rows)} rows in {len(areas)} areas ({', '.join(areas)}); {failed} failed")
 
 
 # -- the simulator -----------------------------------------------------------------------------------------------
