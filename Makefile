@@ -41,7 +41,14 @@ collection: venv
 demo: collection
 	$(BIN)/python -m tests.demo $(DEMO_ARGS)
 
-test: collection lint sanity docs pytest core-matrix
+# CI (.ci/run) has 2 cores and every step is mostly CPU-bound Python, so the steps before pytest share them:
+# lint, sanity, docs and the ansible-core matrix run side by side (-j3; the matrix is three pytest processes),
+# each step's output printed in one piece when it ends (--output-sync), and any failure stops `make test`
+# before pytest. pytest runs last, alone on its two xdist workers, so its closing "N passed" line ends the log.
+# docs must be built before pytest: tests/docs loads the site in Chromium.
+test: collection
+	@$(MAKE) --no-print-directory -j3 --output-sync=target core-matrix sanity docs lint
+	@$(MAKE) --no-print-directory pytest
 
 lint: ruff ansible-lint
 

@@ -31,10 +31,18 @@ def xdist_group(item: pytest.Item) -> str | None:
     return None
 
 
-# tryfirst: pytest-xdist reads the marks in its own collection hook (it appends the group to the node id).
+# pytest-xdist 3.8 groups by a "@group" suffix that its own collection hook writes to item._nodeid, which pytest 9.2
+# no longer reads (the id is item._id, a NodeId): the marks alone would group nothing, and each worker would build the
+# shared fixtures again. So in a loadgroup worker this hook also writes the suffix where the scheduler reads it.
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    loadgroup = config.getoption("loadgroup", default=False)
     for item in items:
         group = xdist_group(item)
         if group is not None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group))
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})  # fmt: skip
+        node_id = getattr(item, "_id", None)
+        if loadgroup and names and node_id is not None and "@" not in item.nodeid:
+            item._id = type(node_id).parse(f"{item.nodeid}@{'_'.join(names)}")
