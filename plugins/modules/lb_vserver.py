@@ -335,7 +335,16 @@ class VserverManager(ModuleManager):
     def check_create(self) -> None:
         want = self.want
         if want["servicetype"] is None:
-            raise ApplianceStateError(f"lbvserver {want['name']} does not exist; servicetype is required to create it")
+            # Without servicetype the task can only be meant for an existing vserver (the quiet_vip role sends name
+            # and icmpvsrresponse): say that it is missing, not which option would create it.
+            given = [key for key in ("name", *SPEC.attributes) if want.get(key) is not None]
+            given += [kind.option for kind in BINDING_KINDS if self.members[kind.option] is not None]
+            what = "reads" if given == ["name"] else "changes"
+            raise ApplianceStateError(
+                f"lbvserver {want['name']} does not exist. This task gives only {', '.join(given)}, so it {what} an "
+                "existing vserver and never creates one; check the name (to create the vserver, give servicetype, "
+                "and ipv46 and port for an addressable one)"
+            )
         if want["ipv46"] not in (None, "*") and want["port"] is None:
             raise ApplianceStateError(
                 f"lbvserver {want['name']} does not exist; port is required to create it with ipv46 {want['ipv46']}"
