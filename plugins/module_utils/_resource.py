@@ -212,6 +212,69 @@ class Rebind:
     restore: Callable[[], Any]
     described: str  # the original bindings: "2 vserver binding(s) and 1 monitor binding(s)"
     listing: Any  # what to bind by hand when binding fails
+    # Make-before-break: the temporary name the replacement is added under, beside the original, and what binds
+    # the members to it. None: the original must go first (NetScaler cannot hold both, e.g. the same IP:port).
+    beside: str | None = None
+    bind_beside: Callable[[], Any] | None = None
+
+
+def temporary_name(name: str, limit: int = 127) -> str:
+    """The name a replacement is added under while the original still serves (renamed into place after)."""
+    suffix = "-recreate"
+    return name[: limit - len(suffix)] + suffix
+
+
+def _recreate_beside(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind) -> None:
+    """Make-before-break: add the replacement under a temporary name, bind its members, delete the original, rename
+    the replacement into place (bindings follow a renamed object). Until the original's delete, a failure leaves the
+    original serving as it was (the replacement is removed again); after it, the replacement serves under the
+    temporary name and the message says how to finish."""
+    body = todo.recreate[0]
+    name, temp = str(body[spec.key]), str(rebind.beside)
+    noun = f"{spec.resource} {name!r}"
+
+    def restated(error: NitroError, message: str) -> NitroError:
+        return error.restated(message, operation="recreate", name=name)
+
+    def undo(step: str, exc: NitroError) -> NitroError:
+        try:
+            client.delete(spec.resource, temp)
+        except NitroError as again:
+            return restated(
+                exc,
+                f"recreate of {noun} failed at {step} ({exc}), and removing its replacement {temp!r} failed too "
+                f"({again}). {noun} still serves, unchanged, with its {rebind.described}; delete {temp!r} by hand",
+            )
+        return restated(
+            exc,
+            f"recreate of {noun} failed at {step}, so nothing was changed in the end: {noun} kept serving, "
+            f"unchanged, with its {rebind.described}, and its replacement {temp!r} was removed again. {exc}",
+        )
+
+    try:
+        client.add(spec.resource, {**body, spec.key: temp}, key=spec.key, converge=False)
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"recreate of {noun} failed at the add of its replacement {temp!r}, so nothing was changed: {noun} "
+            f"still serves, unchanged, with its {rebind.described}. The add failed with: {exc}",
+        ) from None
+    try:
+        (rebind.bind_beside or (lambda: None))()
+    except NitroError as exc:
+        raise undo(f"binding the members of its replacement {temp!r}", exc) from None
+    try:
+        client.delete(spec.resource, name)
+    except NitroError as exc:
+        raise undo(f"the delete of the original {name!r}", exc) from None
+    try:
+        client.rename(spec.resource, temp, name, key=spec.key)
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"{noun} was replaced by {temp!r} with the new values and its members, but renaming {temp!r} to {name!r} "
+            f"failed: {exc}. The replacement serves; rename it by hand to finish",
+        ) from None
 
 
 def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind) -> None:
@@ -265,7 +328,9 @@ def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebin
 def apply(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind | None = None) -> None:
     """Send the plan: recreates, adds (rollback), updates, enables, disables, deletes; one bulk call each.
     Call it through ``ModuleManager.write``, the one place check mode stops writes."""
-    if todo.recreate:
+    if todo.recreate and rebind is not None and rebind.beside is not None and len(todo.recreate) == 1:
+        _recreate_beside(client, spec, todo, rebind)
+    elif todo.recreate:
         _recreate(client, spec, todo, rebind or Rebind(lambda: None, lambda: None, "bindings", []))
     if todo.add:
         client.add_bulk(spec.resource, todo.add, key=spec.key, onerror="rollback")

@@ -76,11 +76,12 @@ def test_recreate_service_readd_fails_restores_everything(msim, row: Row) -> Non
 
 
 def test_recreate_vserver_readd_fails_restores_everything(msim, row: Row) -> None:
+    """A servicetype change on the same IP:port: NetScaler cannot hold both vservers, so the original goes first."""
     seed_bound_service(msim)
     before = snapshot(msim)
     msim.fault("bulk_fail", method="POST", path="config/lbvserver$", at_item=0, errorcode=1097)
-    row.expected = "fails, changed=true, says restored; vserver and its weight-3 binding back"
-    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.expected = "delete-first; fails, changed=true, says restored; vserver and its weight-3 binding back"
+    result = run(msim, "lb_vserver", {"name": "v1", "servicetype": "TCP", "recreate": True})
     row.happened = outcome(result)
     after = snapshot(msim)
     row.lost = "no" if after == before else f"{before} -> {after}"
@@ -88,6 +89,68 @@ def test_recreate_vserver_readd_fails_restores_everything(msim, row: Row) -> Non
     assert result.get("failed") is True and result["changed"] is True
     assert "restored exactly as it was" in result["msg"]
     assert after == before
+
+
+def test_recreate_vserver_port_change_under_persistent_add_failure(msim, row: Row) -> None:
+    """Before (delete-first for every change): the vserver was deleted, every add refused, the restore too, and
+    the vserver and its bindings were gone. Now the replacement is added beside the original first."""
+    seed_bound_service(msim)
+    before = snapshot(msim)
+    msim.clear_requests()
+    msim.fault("status", count=-1, method="POST", path="config/lbvserver$", status=500)
+    row.expected = "make-before-break; fails, changed=false; v1 and its weight-3 binding untouched, nothing deleted"
+    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    after = snapshot(msim)
+    row.lost = "no" if after == before else f"{before} -> {after}"
+    assert result.get("failed") is True and result["changed"] is False
+    assert "still serves, unchanged, with its 1 binding(s)" in result["msg"] and "v1-recreate" in result["msg"]
+    assert after == before
+    assert [w["method"] for w in msim.writes()] == ["POST"]  # only the refused add: no delete was sent
+
+
+@pytest.mark.parametrize(
+    ("step", "fault"),
+    [
+        ("bind", ("bulk_fail", "PUT", "lbvserver_service_binding$")),
+        ("delete", ("status", "DELETE", "config/lbvserver/v1$")),
+    ],
+    ids=["mbb-bind-fails", "mbb-delete-of-original-fails"],
+)
+def test_recreate_vserver_beside_fails_after_the_add(msim, row: Row, step: str, fault: tuple[str, str, str]) -> None:
+    seed_bound_service(msim)
+    before = snapshot(msim)
+    kind, method, path = fault
+    extra = {"at_item": 0, "errorcode": 1097} if kind == "bulk_fail" else {"status": 599, "errorcode": 257}
+    msim.fault(kind, method=method, path=path, **extra)
+    row.expected = "fails, says nothing changed in the end; replacement removed, v1 and binding untouched"
+    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    after = snapshot(msim)
+    row.lost = "no" if after == before else f"{before} -> {after}"
+    assert [f["fired"] for f in msim.faults()] == [1]
+    assert result.get("failed") is True and result["changed"] is True  # the replacement existed for a while
+    assert "nothing was changed in the end" in result["msg"] and "'v1-recreate' was removed again" in result["msg"]
+    assert after == before and "v1-recreate" not in msim.state()["lbvserver"]
+
+
+def test_recreate_vserver_rename_fails_says_how_to_finish(msim, row: Row) -> None:
+    seed_bound_service(msim)
+    # let the add through, fail the rename (the second POST on config/lbvserver)
+    msim.fault("stall", method="POST", path="config/lbvserver$", seconds=0)
+    msim.fault("status", method="POST", path="config/lbvserver$", status=599, errorcode=257)
+    row.expected = "fails, changed=true; replacement serves bound as v1-recreate; message says rename by hand"
+    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    state = msim.state()
+    binds = sorted(
+        (r["name"], r["servicename"], str(r["weight"])) for r in state["bindings"]["lbvserver_service_binding"]
+    )
+    row.lost = "no" if binds == [("v1-recreate", "s1", "3")] else f"bindings {binds}"
+    assert result.get("failed") is True and result["changed"] is True
+    assert "renaming 'v1-recreate' to 'v1' failed" in result["msg"] and "rename it by hand" in result["msg"]
+    assert str(state["lbvserver"]["v1-recreate"]["port"]) == "8080" and "v1" not in state["lbvserver"]
+    assert row.lost == "no"
 
 
 def test_recreate_service_completes_with_bindings(msim, row: Row) -> None:

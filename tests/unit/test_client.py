@@ -463,3 +463,31 @@ def test_rejected_credentials_name_nitro_user_and_nitro_pass(server, code):
     text = str(caught.value)
     assert "check nitro_user and nitro_pass" in text and "AWX" in text
     assert "Check nsip" not in text and PASSWORD not in text
+
+
+def test_rename_whose_answer_was_lost_is_settled_by_reading_both_names(server):
+    """A rename is not repeatable (the old name is gone once it landed): a lost answer is settled by a GET of the
+    new and the old name, never by sending it again."""
+    server.script(
+        server.login_answer(),
+        error(503, 0, "busy"),
+        ok(lbvserver=[{"name": "web"}]),
+        error(404, 258, "No such resource [vServerName, web-recreate]"),
+    )
+    with client_for(server) as client:
+        client.rename("lbvserver", "web-recreate", "web")
+        assert client.changed is True
+    assert [(s.method, s.path.split("?")[0].rsplit("/", 1)[-1]) for s in server.seen[1:4]] == [
+        ("POST", "lbvserver"),
+        ("GET", "web"),
+        ("GET", "web-recreate"),
+    ]
+
+
+def test_add_that_must_not_converge_fails_on_already_exists(server):
+    """The replacement of a recreate must not update an object of the same name that is not ours."""
+    server.script(server.login_answer(), error(409, 273, "Resource already exists [name, web-recreate]"))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.add("lbvserver", {"name": "web-recreate", "servicetype": "HTTP"}, converge=False)
+    assert caught.value.errorcode == 273
+    assert [s.method for s in server.seen] == ["POST", "POST", "POST"]  # login, the add, logout: no idempotent=yes
