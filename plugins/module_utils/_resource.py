@@ -325,6 +325,102 @@ def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebin
         ) from None
 
 
+def recreate_beside_bulk(
+    client: NitroClient,
+    spec: ResourceSpec,
+    bodies: Sequence[Mapping[str, Any]],
+    temps: Mapping[str, str],
+    rebind: Rebind,
+) -> None:
+    """Make-before-break for many objects, one bulk call per step: add the replacements under their temporary names
+    (``temps``: name -> temporary name), bind them (``rebind.bind_beside``), delete the originals, rename the
+    replacements into place. Until the delete, a failure leaves every original as it was; a failed delete finishes
+    the objects whose original is gone and removes the other replacements; a failed rename lists what to rename."""
+    names = [str(body[spec.key]) for body in bodies]
+    shown = ", ".join(names)
+    replacements = [{spec.key: temps[name]} for name in names]
+
+    def restated(error: NitroError, message: str) -> NitroError:
+        return error.restated(message, operation="recreate")
+
+    try:
+        client.add_bulk(
+            spec.resource, [{**body, spec.key: temps[str(body[spec.key])]} for body in bodies], key=spec.key,
+            onerror="rollback", converge=False,
+        )  # fmt: skip
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"recreate of {spec.resource}(s) {shown} failed at the add of their replacements, so nothing was "
+            f"changed: they still serve, unchanged, with their {rebind.described}. The add failed with: {exc}",
+        ) from None
+    try:
+        (rebind.bind_beside or (lambda: None))()
+    except NitroError as exc:
+        try:
+            client.delete_bulk(spec.resource, replacements, key=spec.key)
+        except NitroError as again:
+            raise restated(
+                exc,
+                f"recreate of {spec.resource}(s) {shown} failed at binding their replacements ({exc}), and removing "
+                f"the replacements failed too ({again}). The originals still serve, unchanged; delete "
+                f"{', '.join(temps[n] for n in names)} by hand",
+            ) from None
+        raise restated(
+            exc,
+            f"recreate of {spec.resource}(s) {shown} failed at binding their replacements, so nothing was changed "
+            f"in the end: they kept serving, unchanged, with their {rebind.described}, and the replacements were "
+            f"removed again. {exc}",
+        ) from None
+    renames = names
+    try:
+        client.delete_bulk(spec.resource, [{spec.key: name} for name in names], key=spec.key)
+    except NitroError as exc:
+        kept = [str(name) for name in exc.not_applied] if exc.applied else names
+        renames = [name for name in names if name not in kept]
+        try:
+            if kept:
+                client.delete_bulk(spec.resource, [{spec.key: temps[name]} for name in kept], key=spec.key)
+            if renames:
+                _rename_bulk(client, spec, renames, temps)
+        except NitroError as again:
+            raise restated(
+                exc,
+                f"recreate of {spec.resource}(s) {shown}: deleting the originals failed ({exc}) and tidying up after "
+                f"it failed too ({again}). Originals kept: {', '.join(kept) or 'none'}; check the objects named "
+                f"{', '.join(temps[n] for n in names)}",
+            ) from None
+        if not renames:
+            raise restated(
+                exc,
+                f"recreate of {spec.resource}(s) {shown} failed at the delete of the originals, so nothing was changed "
+                f"in the end: they kept serving, unchanged, with their {rebind.described}, and the replacements were "
+                f"removed again. {exc}",
+            ) from None
+        raise restated(
+            exc,
+            f"recreate of {spec.resource}(s) {shown} was applied only in part: the delete of the originals failed "
+            f"for {', '.join(kept)} (kept unchanged, their replacements removed); {', '.join(renames)} replaced. "
+            f"{exc}",
+        ) from None
+    try:
+        _rename_bulk(client, spec, renames, temps)
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"{spec.resource}(s) {shown} were replaced with the new values and their bindings, but renaming the "
+            f"replacements into place failed: {exc}. They serve under their temporary names; rename them by hand: "
+            + ", ".join(f"{temps[n]} -> {n}" for n in renames),
+        ) from None
+
+
+def _rename_bulk(client: NitroClient, spec: ResourceSpec, names: Sequence[str], temps: Mapping[str, str]) -> None:
+    client.action_bulk(
+        spec.resource, "rename", [{spec.key: temps[name], "newname": name} for name in names], key=spec.key,
+        onerror="continue",
+    )  # fmt: skip
+
+
 def apply(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind | None = None) -> None:
     """Send the plan: recreates, adds (rollback), updates, enables, disables, deletes; one bulk call each.
     Call it through ``ModuleManager.write``, the one place check mode stops writes."""

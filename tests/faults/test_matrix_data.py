@@ -58,14 +58,15 @@ def test_recreate_service_with_https_is_rejected_before_any_request(msim, row: R
 
 
 def test_recreate_service_readd_fails_restores_everything(msim, row: Row) -> None:
+    """A servicetype change on the same server and port: delete-first."""
     seed_bound_service(msim)
     before = snapshot(msim)
     msim.clear_requests()
     # the first POST service is the bulk rm (let it through), the next is the re-add: fail it
     msim.fault("stall", method="POST", path="config/service$", seconds=0)
     msim.fault("bulk_fail", method="POST", path="config/service$", at_item=0, errorcode=1097)
-    row.expected = "fails, changed=true, says restored; service, weight-3 and monitor bindings back"
-    result = run(msim, "lb_service", {"name": "s1", "port": 8080, "recreate": True})
+    row.expected = "delete-first; fails, changed=true, says restored; service, weight-3 and monitor bindings back"
+    result = run(msim, "lb_service", {"name": "s1", "servicetype": "TCP", "recreate": True})
     row.happened = outcome(result)
     after = snapshot(msim)
     row.lost = "no" if after == before else f"{before} -> {after}"
@@ -73,6 +74,36 @@ def test_recreate_service_readd_fails_restores_everything(msim, row: Row) -> Non
     assert result.get("failed") is True and result["changed"] is True
     assert "restored exactly as they were" in result["msg"]
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("step", "faults", "changed"),
+    [
+        ("add", [("status", "POST", "config/service$", {"count": -1, "status": 500})], False),
+        ("bind", [("bulk_fail", "PUT", "lbvserver_service_binding$", {"at_item": 0})], True),
+        (
+            "delete",
+            [("stall", "POST", "config/service$", {"seconds": 0}), ("bulk_fail", "POST", "config/service$", {})],
+            True,
+        ),
+    ],
+    ids=["svc-mbb-add-refused-persistently", "svc-mbb-bind-fails", "svc-mbb-delete-of-original-fails"],
+)
+def test_recreate_service_port_change_beside_fails(msim, row: Row, step: str, faults: list, changed: bool) -> None:
+    """A port change: the replacement is added beside the original; a failure before the original is deleted leaves
+    it serving, unchanged (before: delete-first, so a refused add and a refused restore lost the service)."""
+    seed_bound_service(msim)
+    before = snapshot(msim)
+    for kind, method, path, extra in faults:
+        msim.fault(kind, method=method, path=path, **extra)
+    row.expected = f"fails at the {step}; s1, its weight-3 and monitor bindings untouched; no s1-recreate left"
+    result = run(msim, "lb_service", {"name": "s1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    after = snapshot(msim)
+    row.lost = "no" if after == before else f"{before} -> {after}"
+    assert result.get("failed") is True and result["changed"] is changed
+    assert "nothing was changed" in result["msg"] and "serv" in result["msg"] and ", unchanged, " in result["msg"]
+    assert after == before and "s1-recreate" not in msim.state()["service"]
 
 
 def test_recreate_vserver_readd_fails_restores_everything(msim, row: Row) -> None:
