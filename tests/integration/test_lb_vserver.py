@@ -208,6 +208,11 @@ def test_immutable_and_recreate(sim: Any) -> None:
     assert sim.writes() == []
 
     sim.clear_requests()
+    predicted = run(sim, {"name": "vs-web", "port": 8080, "recreate": True}, check=True)
+    assert predicted["changed"] is True and predicted["recreate_mode"] == "make-before-break"
+    only_reads(sim)
+
+    sim.clear_requests()
     result = run(sim, {"name": "vs-web", "port": 8080, "recreate": True}, diff=True)
     assert result["changed"] is True and result["recreated"] is True
     have = vserver(sim)
