@@ -202,7 +202,7 @@ def pool_token(token: str) -> dict[str, Any] | None:
         host, sep, rest = token.partition(":")
         if not sep:
             return None
-    port_text, _, weight = rest.partition(":")
+    port_text, _sep, weight = rest.partition(":")
     if not port_text or (weight and not weight.isdigit()):
         return None
     item: dict[str, Any] = {"ip": host, "port": port_text}
