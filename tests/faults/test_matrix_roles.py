@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import PASSWORD, USER, Row, leaked
-from tests.helpers.runner import REPO, VENV_BIN, ansible_env
+from tests.helpers.runner import REPO, VENV_BIN, ansible_env, role_connection
 from tests.unit.plugins.plugin_utils.test_role_plan import BAD, VALID
 from tests.unit.plugins.plugin_utils.test_role_plan import role_plan as REMOVE
 
@@ -43,10 +43,7 @@ def role_run(matrix_server, tmp_path_factory) -> tuple[dict[str, dict[str, Any]]
             "ansible_connection": "local",
             "ansible_python_interpreter": str(VENV_BIN / "python"),
             "row_role": role,
-            "netscaler_nsip": sim.nsip,
-            "netscaler_nitro_user": USER,
-            "netscaler_nitro_pass": PASSWORD,
-            "netscaler_nitro_protocol": "http",
+            **role_connection(sim),
             **{k: v for k, v in variables.items() if v is not REMOVE},
         }
     work = Path(tmp_path_factory.mktemp("roles"))

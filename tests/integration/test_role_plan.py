@@ -10,25 +10,15 @@ from typing import Any
 import pytest
 
 from tests.helpers.backends import backend_factory, loopback_ip  # noqa: F401  (fixtures)
-from tests.helpers.runner import REPO, recap, run_playbook
+from tests.helpers.runner import REPO, recap, role_connection, run_playbook
 from tests.integration.test_lb_healthcheck import monitors_of, ok
 
 POOL = REPO / "playbooks" / "healthchecked_pool.yml"
 DSR = REPO / "playbooks" / "dsr.yml"
 
 
-def connection(sim) -> dict[str, Any]:
-    return {
-        "netscaler_nsip": sim.nsip,
-        "netscaler_nitro_user": sim.user,
-        "netscaler_nitro_pass": sim.password,
-        "netscaler_nitro_protocol": "http",
-        "netscaler_validate_certs": False,
-    }
-
-
 def play(sim, playbook=POOL, *, check=False, diff=False, **variables: Any):
-    proc = run_playbook(playbook, extra_vars={**connection(sim), **variables}, check=check, diff=diff)
+    proc = run_playbook(playbook, extra_vars={**role_connection(sim), **variables}, check=check, diff=diff)
     return proc, recap(proc.stdout)
 
 
