@@ -24,7 +24,7 @@ description:
     so the VIPs come back at boot and the stack does not remove them. It tells a running networkd or NetworkManager
     to reload its files (and runs C(netplan generate)), but never restarts or re-applies the network.
   - VIPs belong to an O(owner) (one DSR service, for example the vserver's name), recorded with each VIP. O(vips) is
-    the whole set of that owner: a VIP the owner added earlier and no longer lists is removed, while the VIPs of
+    the whole set of that owner (a VIP the owner added earlier and no longer lists is removed), while the VIPs of
     other owners stay. A VIP held by several owners stays until the last of them removes it. With O(exclusive=true)
     O(vips) is the whole set of the host, and the VIPs of every other owner are removed.
   - The record (the sysctl values from before, each VIP with its owner) is written B(before) anything changes, so
@@ -36,7 +36,7 @@ description:
   - Refuses, before any change, a VIP that is an address of another interface or a gateway of any route of the
     host (holding the router's address locally cuts the host off from it), and a O(dummy_name) outside the safe set.
   - After adding the VIPs it waits, at most 10 seconds, until C(ip route get) reports each VIP as C(local) and no VIP
-    is C(tentative): the kernel installs an IPv6 address's local route asynchronously.
+    is C(tentative), because the kernel installs an IPv6 address's local route asynchronously.
 author:
   - adcops.netscaler maintainers (@adcops)
 options:
@@ -72,8 +72,8 @@ options:
     default: default
   exclusive:
     description:
-      - With V(true), O(vips) is the whole set of VIPs the module holds on this host: with O(state=present) the VIPs of
-        other owners are removed, with O(state=absent) every recorded VIP of every owner is removed.
+      - With V(true), O(vips) is the whole set of VIPs the module holds on this host. With O(state=present) the VIPs
+        of other owners are removed, with O(state=absent) every recorded VIP of every owner is removed.
     type: bool
     default: false
   network_stack:
