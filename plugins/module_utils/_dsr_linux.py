@@ -183,6 +183,16 @@ class DsrLoopback:
             return self.options.network_stack, f"network_stack={self.options.network_stack}"
         return detect_stack(self.host)
 
+    def recorded_stack(self) -> str:
+        """The stack that persists the VIPs other owners (or earlier runs) persisted; records of 1.0.0 do not say."""
+        if self.record.stack:
+            return self.record.stack
+        if not any(entry.persist for entry in self.record.entries):
+            return "none"
+        if self.options.network_stack != "auto":
+            return self.options.network_stack
+        return detect_stack(self.host)[0]
+
     def validate_vips(self, device: str) -> None:
         """A VIP that is one of the host's own addresses or a next hop of its routes would cut the host off."""
         problems = []
@@ -196,7 +206,7 @@ class DsrLoopback:
                         f"vips: {local} is already an address of {ifname}, one of the host's own addresses; "
                         f"a DSR VIP must only be held on {device} (remove it from {ifname} first)"
                     )
-        gateways = self.host.gateways()
+        gateways = self.host.gateways(tuple(sorted({f"-{vip.version}" for vip in self.vips})))
         for vip in self.vips:
             if str(vip) in gateways:
                 problems.append(
@@ -289,7 +299,7 @@ class DsrLoopback:
         )
         v4_devices = list(dict.fromkeys(e.dev for e in final if ":" not in e.vip))
         sysctls = self.sysctl_plan(v4_devices)
-        persist_stack = stack if persist else (self.record.stack or "none")
+        persist_stack = stack if persist else self.recorded_stack()
         record_path, files, persist_stack = self.render(final, persist_stack, sysctls)
         devices = {device, self.options.dummy_name, *[e.dev for e in self.record.entries]}
         stale = self.stale_files(files, devices)
@@ -453,7 +463,7 @@ class DsrLoopback:
         for key, prev in restore.items():
             self.before["sysctls"][key] = self.host.sysctl_get(key)
             self.after["sysctls"][key] = prev
-        stack = self.record.stack or (self.stack()[0] if self.options.persist else "none")
+        stack = self.recorded_stack()
         files: dict[str, str] = {}
         if remaining:
             v4_devices = list(dict.fromkeys(e.dev for e in remaining if ":" not in e.vip))

@@ -41,10 +41,13 @@ class Host:
         data = json.loads(self.ip("-j", "addr", "show") or "[]")
         return {entry["ifname"]: entry.get("addr_info", []) for entry in data}
 
-    def gateways(self) -> dict[str, str]:
-        """Every next hop of every route in every table, as address -> a route that uses it (for messages)."""
+    def gateways(self, families: tuple[str, ...] = ("-4", "-6")) -> dict[str, str]:
+        """Every next hop of every route in every table, as address -> a route that uses it (for messages).
+
+        The whole table is read: 'ip route show via X' does not look into multipath next hops.
+        """
         found: dict[str, str] = {}
-        for family in ("-4", "-6"):
+        for family in families:
             for route in json.loads(self.ip("-j", family, "route", "show", "table", "all") or "[]"):
                 hops = [route, *route.get("nexthops", [])]
                 for hop in hops:
