@@ -218,3 +218,42 @@ def test_a_vip_no_longer_listed_is_removed_and_leaves_the_record(
     new_record = dsr.Record.parse(result["diff"]["after"]["files"][str(record)])
     assert new_record.vips == [("192.0.2.10/32", "lo")]
     assert new_record.previous["net.ipv4.conf.all.arp_ignore"] == 0  # the value from before the first run
+
+
+def test_owners_plan_in_check_mode(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second owner adds to the record; absent of one owner, without a VIP, plans only its own VIP."""
+    record = tmp_path / "90-adcops-dsr.conf"
+    applied = {"net.ipv4.conf.all.arp_ignore": 1}
+    record.write_text(
+        dsr.render_sysctl(applied, {"net.ipv4.conf.all.arp_ignore": 0}, [dsr.Entry("192.0.2.10/32", "lo", "web")])
+    )
+    monkeypatch.setattr(dsr, "SYSCTL_FILE", str(record))
+    host = FakeHost(
+        {
+            "lo": [{"local": "127.0.0.1", "prefixlen": 8}, {"local": "192.0.2.10", "prefixlen": 32}],
+            "eth0": [{"local": "198.51.100.11", "prefixlen": 24}],
+        }
+    )
+    host.values["net.ipv4.conf.all.arp_ignore"] = 1
+    options = dsr.Options(vips=["192.0.2.11"], interface="lo", owner="api", network_stack="none")
+    present = dsr.DsrLoopback(host, options, check_mode=True).run()
+    assert present["removed_addresses"] == []
+    assert present["diff"]["after"]["addresses"]["lo"] == ["127.0.0.1/8", "192.0.2.10/32", "192.0.2.11/32"]
+    owners = {(e.vip, e.owner) for e in dsr.Record.parse(present["diff"]["after"]["files"][str(record)]).entries}
+    assert owners == {("192.0.2.10/32", "web"), ("192.0.2.11/32", "api")}
+
+    options = dsr.Options(vips=[], interface="lo", owner="web", state="absent")
+    absent = dsr.DsrLoopback(host, options, check_mode=True).run()
+    assert absent["removed_addresses"] == ["192.0.2.10/32"]
+    assert absent["restored_sysctls"] == {"net.ipv4.conf.all.arp_ignore": 0}  # no other owner holds an IPv4 VIP
+
+    exclusive = dsr.Options(vips=["192.0.2.11"], interface="lo", owner="api", exclusive=True, network_stack="none")
+    assert dsr.DsrLoopback(host, exclusive, check_mode=True).run()["removed_addresses"] == ["192.0.2.10/32"]
+
+
+@pytest.mark.parametrize("name", ["x;touch${IFS}pw", "dsr0123456789abc", "all", "a b", "-dsr", "dsr.0", ""])
+def test_unsafe_dummy_names_are_refused_before_the_host_is_read(name: str) -> None:
+    host = FakeHost()
+    with pytest.raises(dsr.DsrError, match=r"^dummy_name: "):
+        dsr.DsrLoopback(host, dsr.Options(vips=["192.0.2.10"], dummy_name=name), check_mode=True)
+    assert host.commands == []
