@@ -8,7 +8,9 @@ the simulator on the director's loopback, play 2 reaches each backend through a 
 backend's namespace (and a private mount namespace with overlays on /etc and /run).
 
 Stopping a backend's server makes the simulator mark its service DOWN, the follower moves the route, and the client
-is answered by the other backend, still straight back with the VIP as source.
+is answered by the other backend, still straight back with the VIP as source. Then a second DSR service on the same
+backends keeps the first one's VIP, and ``absent`` of the first with its VIP left empty removes only that VIP, while
+the second service is still answered by DSR from its own VIP (issue 22).
 """
 
 from __future__ import annotations
