@@ -180,11 +180,11 @@ def test_a_gateway_or_an_address_of_the_host_is_refused(lab: Lab) -> None:
     assert backend.written_files() == {}
 
 
-# An ip(8) that returns at once from 'ip -6 addr add' and lets the kernel get the address 0.4 s later: what a host
+# An ip(8) that returns at once from 'ip -6 addr add' and lets the kernel get the address 1 s later: what a host
 # busy with netlink looks like to the module, whose post-check then finds no local route for a moment.
 SLOW_IPV6 = """#!/bin/sh
 case " $* " in
-  *" -6 addr add "*) (sleep 0.4; exec {ip} "$@") >/dev/null 2>&1 & exit 0 ;;
+  *" -6 addr add "*) (sleep 1; exec {ip} "$@") >/dev/null 2>&1 & exit 0 ;;
 esac
 exec {ip} "$@"
 """
