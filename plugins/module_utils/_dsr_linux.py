@@ -515,14 +515,14 @@ class DsrLoopback:
         """Each VIP's route type and addresses, waiting (bounded) until every VIP is local and past DAD."""
         deadline = time.monotonic() + LOCAL_ROUTE_WAIT
         while True:
-            addresses = self.host.addresses()
             routes = {str(vip): self.host.route_type(str(vip)) for vip in self.vips}
-            pending = [
-                a
-                for a in addresses.get(device, [])
-                if any(a.get("local") == str(vip) for vip in self.vips) and a.get("tentative")
-            ]
-            if (all(route == "local" for route in routes.values()) and not pending) or time.monotonic() > deadline:
+            addresses = self.host.addresses()
+            held = {a.get("local"): a for a in addresses.get(device, [])}
+            settled = all(
+                routes[str(vip)] == "local" and str(vip) in held and not held[str(vip)].get("tentative")
+                for vip in self.vips
+            )
+            if settled or time.monotonic() > deadline:
                 return {"addresses": addresses, "routes": routes}
             time.sleep(LOCAL_ROUTE_POLL)
 

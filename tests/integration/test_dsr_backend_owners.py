@@ -204,7 +204,7 @@ def test_an_ipv6_vip_whose_local_route_comes_late_is_waited_for(lab: Lab, tmp_pa
         {"vips": [VIP6], "interface": "lo", "network_stack": "none"},
         prelude=f"export PATH={shim}:$PATH",
     )
-    ok(out)
+    assert not out.get("failed"), out["msg"]
     assert out["checks"]["vips"][VIP6] == {"route": "local", "local": True, "host_prefix": True}
     with http_server(backend, VIP6):
         assert_dsr_path(nodes, backend, VIP6)
