@@ -16,12 +16,7 @@ from tests.integration.test_lb_pool_member import Pool, wait
 PLAYBOOK = REPO / "playbooks" / "rolling_update.yml"
 
 
-def test_rolling_update_drains_each_backend_and_stops_at_the_one_that_stays_down(
-    sim,
-    backend_factory,
-    loopback_ip,
-    tmp_path,  # noqa: F811
-):
+def test_rolling_update_stops_at_the_backend_that_stays_down(sim, backend_factory, loopback_ip, tmp_path):  # noqa: F811
     sim.set_time_scale(0.02)
     backends = [backend_factory(name=n) for n in ("alpha", "beta", "gamma")]
     pool = Pool(sim, backends, loopback_ip())
@@ -57,10 +52,10 @@ def test_rolling_update_drains_each_backend_and_stops_at_the_one_that_stays_down
 
         def operator() -> None:
             # alpha's client finishes its request a second after the drain began; beta's patch breaks it.
-            if wait(lambda: pool.svrstate("alpha") == "GOING OUT OF SERVICE", 60):
+            if wait(lambda: pool.svrstate("alpha") == "GOING OUT OF SERVICE", 300):
                 time.sleep(1.0)
                 pool.finish(held)
-            if wait((markers / "beta").exists, 60):
+            if wait((markers / "beta").exists, 300):
                 backends[1].stop()
 
         threads = [threading.Thread(target=clients, daemon=True), threading.Thread(target=operator, daemon=True)]
