@@ -51,7 +51,7 @@ options:
     choices: [drained, enabled]
   delay:
     description:
-      - With O(state=drained), the graceful shutdown delay NetScaler gets (C(delay) of C(disable service)): after
+      - With O(state=drained), the graceful shutdown delay NetScaler gets (C(delay) of C(disable service)); after
         it the service is OUT OF SERVICE even with connections open. Unset, the service leaves when its last
         connection ends.
     type: int

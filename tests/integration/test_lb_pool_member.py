@@ -220,3 +220,25 @@ def test_bad_input_fails_with_zero_requests(sim, args, message):
     result = run_module("lb_pool_member", {**connection(sim), **args})
     assert result["failed"] is True and message in result["msg"], result["msg"]
     assert sim.requests() == []
+
+
+def test_simulator_graceful_disable_delay_and_plain_disable(sim, pool):
+    # The simulator's contract (CLI reference "disable service"): GOING OUT OF SERVICE while connections are open,
+    # OUT OF SERVICE when the delay expires even with them open; a plain disable is OUT OF SERVICE at once.
+    held = pool.hold("alpha")
+
+    def stat() -> dict[str, Any]:
+        return ok(sim.nitro("GET", "/nitro/v1/stat/service/alpha"))["service"][0]
+
+    assert stat()["curclntconnections"] == "1"
+    ok(sim.nitro("POST", "service?action=disable", {"service": {"name": "alpha", "graceful": "YES", "delay": 1}}))
+    assert stat()["state"] == "GOING OUT OF SERVICE"
+    assert ok(sim.nitro("GET", "service/alpha"))["service"][0]["svrstate"] == "GOING OUT OF SERVICE"
+    assert wait(lambda: stat()["state"] == "OUT OF SERVICE", 5)
+    assert stat()["curclntconnections"] == "1"  # the delay expired; the open connection was not cut
+    ok(sim.nitro("POST", "service?action=enable", {"service": {"name": "alpha"}}))
+    assert stat()["state"] == "UP"
+    ok(sim.nitro("POST", "service?action=disable", {"service": {"name": "alpha"}}))
+    assert stat()["state"] == "OUT OF SERVICE"
+    assert b"OK alpha" in pool.finish(held)
+    assert wait(lambda: stat()["curclntconnections"] == "0", 5)
