@@ -255,10 +255,13 @@ class PoolMemberManager(ModuleManager):
         return f"pools: lbvserver {pool!r} has no service for {who} (its services: {members}); nothing was written"
 
     def connections(self, services: list[str]) -> tuple[int, dict[str, int]]:
+        """Client connections per service (NITRO stat of service), summed; keeps each service's stat state."""
         per = {}
+        self.stat_state: dict[str, str] = {}
         for name in services:
             row = self.client.get_one("service", name, stat=True) or {}
             per[name] = int(to_number(row.get("curclntconnections")) or 0)
+            self.stat_state[name] = str(row.get("state") or "")
         return sum(per.values()), per
 
     # -- running -----------------------------------------------------------------------------------------------------
@@ -311,13 +314,15 @@ class PoolMemberManager(ModuleManager):
                     f"on {open_}; the services stay disabled gracefully and take no new connection. Set "
                     "on_timeout: force to take them out of service anyway, or state: enabled to put them back"
                 )
-            for name in names_:
+            # Only the services still going out: one already OUT OF SERVICE (forced by an earlier run) gets no write.
+            going = [n for n in names_ if self.stat_state.get(n) != "OUT OF SERVICE"]
+            for name in going:
                 self.write(self.client.action, "service", "disable", {"name": name}, name=name)
             self.nitro.warn(
                 f"drain_timeout: after {self.params['drain_timeout']} s, {total} client connection(s) were still open "
                 f"on {open_}; forced out of service (on_timeout: force)"
             )
-            result["changed"] = True
+            result["changed"] = result["changed"] or bool(going)
             result["forced"] = True
         result.update(connections=total, drain_seconds=round(time.monotonic() - started, 2))
         result["services"] = self.view(self.members())

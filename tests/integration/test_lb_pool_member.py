@@ -167,6 +167,9 @@ def test_drain_timeout_fails_then_force_takes_it_out(sim, pool):
     assert forced["changed"] is True and forced["forced"] is True and forced["connections"] == 1
     assert "forced out of service" in str(forced.get("warnings"))
     assert pool.svrstate("alpha") == "OUT OF SERVICE"
+    sim.clear_requests()
+    again = member(sim, "alpha", "drained", drain_timeout=0, on_timeout="force")
+    assert again["changed"] is False and again["forced"] is True and writes(sim) == [], again
 
 
 def test_last_up_member_refused_before_any_write(sim, pool):

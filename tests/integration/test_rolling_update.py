@@ -87,7 +87,7 @@ def test_rolling_update_stops_at_the_backend_that_stays_down(sim, backend_factor
         assert pool.svrstate("gamma") == "UP"
         assert not [r for r in sim.writes() if "gamma" in json.dumps(r)]
         # The VIP answered every new request until beta broke (once enabled, the broken beta may take requests until
-        # its monitor marks it DOWN, as on an appliance).
+        # its monitor marks it DOWN; inferred for an appliance).
         assert answered and broken_at
         assert not [f for f in failures if f[0] < broken_at[0]], failures
     finally:
