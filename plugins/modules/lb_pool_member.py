@@ -137,6 +137,12 @@ forced:
   description: Whether the services were taken out with connections still open (O(on_timeout=force)).
   returned: O(state=drained)
   type: bool
+summary:
+  description: One line for a report - the services, and the connections and seconds of the drain, or the seconds
+    until UP.
+  returned: success
+  type: str
+  sample: "web-127.0.0.11-80; connections when the drain started 2, left 0, drained in 2.51 s"
 """
 
 import time
@@ -293,6 +299,7 @@ class PoolMemberManager(ModuleManager):
         result = self.result(bool(todo), before, after, connections_at_start=at_start, forced=False)
         if self.check_mode:
             result.update(connections=at_start, services=self.view(found))
+            result["summary"] = f"{', '.join(names_)}; check mode: connections now {at_start}"
             return result
         started = time.monotonic()
         body: dict[str, Any] = {"graceful": "YES"}
@@ -326,6 +333,10 @@ class PoolMemberManager(ModuleManager):
             result["forced"] = True
         result.update(connections=total, drain_seconds=round(time.monotonic() - started, 2))
         result["services"] = self.view(self.members())
+        result["summary"] = (
+            f"{', '.join(names_)}; connections when the drain started {at_start}, left {total}, drained in "
+            f"{result['drain_seconds']} s" + (" (FORCED)" if result["forced"] else "")
+        )
         return result
 
     def enable(
@@ -334,7 +345,7 @@ class PoolMemberManager(ModuleManager):
         todo = [name for name in names_ if out[name]]
         result = self.result(bool(todo), before, {"services": dict.fromkeys(names_, "enabled")})
         if self.check_mode:
-            result["services"] = self.view(found)
+            result.update(services=self.view(found), summary=f"{', '.join(names_)}; check mode: not waited for UP")
             return result
         started = time.monotonic()
         # A service keeps its last health state while it is out of service, so UP right after the enable may be
@@ -357,6 +368,7 @@ class PoolMemberManager(ModuleManager):
         if down:
             raise ApplianceStateError(f"up_timeout: after {self.params['up_timeout']} s, " + self.not_up(down, probes))
         result.update(services=self.view(found), up_seconds=round(time.monotonic() - started, 2))
+        result["summary"] = f"{', '.join(names_)}; UP after {result['up_seconds']} s"
         return result
 
     def probes(self, services: list[str]) -> dict[str, list[dict[str, Any]]]:
