@@ -143,7 +143,7 @@ def rolling_update(demo: Any, backends: list[Any], services: list[str], vip: str
         )
         patch = Path(tmp) / "patch.yml"
         patch.write_text(
-            "- name: Patch the backend (here: record the new version)\n"
+            "- name: Patch the backend, here by recording its new version\n"
             "  ansible.builtin.copy:\n"
             "    content: '2.0'\n"
             f"    dest: {tmp}/{{{{ inventory_hostname }}}}.version\n"
