@@ -145,6 +145,7 @@ summary:
   sample: "web-127.0.0.11-80; connections when the drain started 2, left 0, drained in 2.51 s"
 """
 
+import ipaddress
 import time
 from typing import Any
 
@@ -187,6 +188,14 @@ def names(option: str, values: list[str] | None, problems: Problems) -> list[str
     return out
 
 
+def canonical(address: Any) -> str:
+    """An address as the appliance spells it, compressed like O(address) (IPv6 has many spellings)."""
+    try:
+        return ipaddress.ip_address(str(address).strip()).compressed
+    except ValueError:
+        return str(address or "")
+
+
 class PoolMemberManager(ModuleManager):
     def validate(self) -> None:
         problems = Problems()
@@ -217,7 +226,7 @@ class PoolMemberManager(ModuleManager):
             bound = read_bindings(self.client, pool)
             mine = []
             for name, row in bound["services"].items():
-                address = str(row.get("ipv46") or row.get("vsvrbindsvcip") or "")
+                address = canonical(row.get("ipv46") or row.get("vsvrbindsvcip"))
                 if self.wanted:
                     match = name in self.wanted
                 else:
