@@ -38,6 +38,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._validate import 
     port,
 )
 from ansible_collections.adcops.netscaler.plugins.modules.lb_healthcheck import OPTIONS as HEALTHCHECK
+from ansible_collections.adcops.netscaler.plugins.modules.lb_pool_member import OPTIONS as POOL_MEMBER
 from ansible_collections.adcops.netscaler.plugins.modules.lb_vserver import LBMETHODS, PERSISTENCE
 from ansible_collections.adcops.netscaler.plugins.modules.ns_ip_icmp import OPTIONS as NSIP_ICMP
 
@@ -571,10 +572,55 @@ def quiet_vip(inputs: Inputs) -> dict[str, Any]:
     return out
 
 
+def pool_member(inputs: Inputs) -> dict[str, Any]:
+    """One backend drained from or enabled in its pools: lb_pool_member's options, checked by its own table."""
+    problems, label = inputs.problems, inputs.label
+    state = inputs.raw("state")
+    if state is None or str(state).strip() == "":
+        problems.add(f"{label('state')}: required; drained (take the backend out gracefully) or enabled (put it back)")
+    else:
+        state = inputs.check("state", one_of, state, POOL_MEMBER["state"].choices or ())
+    pools = words(inputs.raw("pools"))
+    if not pools:
+        problems.add(f"{label('pools')}: name at least one lbvserver the backend is a member of")
+    checked = [problems.check(nitro_name, f"{label('pools')}[{i}]", p) for i, p in enumerate(pools)]
+    out: dict[str, Any] = {"state": state, "pools": [n for n in checked if n]}
+    services = words(inputs.raw("services"))
+    if services:
+        out["services"] = [
+            n for n in (problems.check(nitro_name, f"{label('services')}[{i}]", v) for i, v in enumerate(services)) if n
+        ]
+        if inputs.raw("port") not in (None, ""):
+            problems.add(f"{label('port')}: applies to {label('address')}, not to {label('services')}")
+    else:
+        # The default is the host's ansible_host, else its inventory name (defaults/main.yml).
+        address = inputs.text("address")
+        if not address:
+            problems.add(f"{label('address')}: required (the backend's IP address), or name {label('services')}")
+        else:
+            out["address"] = inputs.check(
+                "address", ip, address, kind="IP address; set it (or ansible_host) to the backend's address, or name "
+                f"its services in {label('services')}",
+            )  # fmt: skip
+        if inputs.raw("port") not in (None, ""):
+            out["port"] = str(inputs.check("port", port, inputs.raw("port")))
+    delay = inputs.number("delay", *(POOL_MEMBER["delay"].range or (0, 2**31 - 1)))
+    if delay is not None:
+        if state == "enabled":
+            problems.add(f"{label('delay')}: applies only to {label('state')}: drained")
+        out["delay"] = delay
+    for key in ("drain_timeout", "up_timeout"):
+        out[key] = inputs.number(key, *(POOL_MEMBER[key].range or (0, 86400)), POOL_MEMBER[key].default)
+    out["on_timeout"] = inputs.choice("on_timeout", POOL_MEMBER["on_timeout"].choices or (), "fail")
+    out["allow_last"] = inputs.flag("allow_last")
+    return out
+
+
 ROLES: dict[str, Callable[[Inputs], dict[str, Any]]] = {
     "healthchecked_pool": healthchecked_pool,
     "dsr_vserver": dsr_vserver,
     "quiet_vip": quiet_vip,
+    "pool_member": pool_member,
 }
 
 
