@@ -8,6 +8,10 @@ not tested.
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
 
 from tests.helpers.backends import backend_factory  # noqa: F401  (fixture)
@@ -15,6 +19,7 @@ from tests.helpers.fleet import host_recaps, run_inventory_playbook, simulator_p
 from tests.helpers.runner import REPO, connection, run_module
 
 LOGIN_PATHS = ("/nitro/v1/config/login", "/nitro/v1/config/logout")
+HANODE = "/nitro/v1/config/hanode"
 
 
 @pytest.mark.parametrize(
@@ -103,3 +108,167 @@ def test_play_over_an_ha_pair_changes_only_the_primary(tmp_path, backend_factory
         paths = [r["path"] for r in primary.requests()]
         assert paths[:2] == [LOGIN_PATHS[0], "/nitro/v1/config/hanode"] and paths.count(LOGIN_PATHS[0]) == 1
         assert paths[-1] == LOGIN_PATHS[1]
+
+
+# -- the fault matrix: every HA state, the role's session or the play's, a failover during the writes ----------------
+# One ansible-playbook run per role over an inventory of simulator processes, one per case (forks: the cases run side
+# by side), so the matrix costs about one playbook run per role instead of one per case.
+MATRIX_PLAY = """
+- name: One role on every HA state, in its own NITRO session or in the play's
+  hosts: all
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  roles:
+    - role: adcops.netscaler.netscaler_node
+  tasks:
+    - name: The role in the play's session (README "One NITRO session per play")
+      when: play_session | bool
+      block:
+        - name: Log in for the play
+          adcops.netscaler.nitro_session:
+            nsip: "{{ netscaler_nsip }}"
+          register: play_nitro
+        - name: Run the role, given the play's session
+          ansible.builtin.include_role:
+            name: "adcops.netscaler.{{ role_under_test }}"
+          vars:
+            netscaler_nitro_auth_token: "{{ play_nitro.nitro_auth_token }}"
+      always:
+        - name: Log out of the play's session, also after a failure
+          adcops.netscaler.nitro_session:
+            nsip: "{{ netscaler_nsip }}"
+            nitro_auth_token: "{{ play_nitro.nitro_auth_token }}"
+            state: absent
+          when: play_nitro.nitro_auth_token is defined
+    - name: Run the role in its own session
+      ansible.builtin.include_role:
+        name: "adcops.netscaler.{{ role_under_test }}"
+      when: not play_session | bool
+"""
+
+PEER = "192.0.2.7"
+# case: (simulator hanode setting, the play gives the session, expected outcome)
+#   configured: the role converges; skipped: nothing written, the message names the primary, the host does not fail;
+#   refused: the host fails at the gate, nothing written; failover: writes, then the re-check fails with changed=true.
+# The failover cases: at the first write, at the save (the last write), and away and back (a flip during the run).
+# Together with "the re-check is the last request after every write" (asserted on every configured case), a failover
+# at any write is reported: the state a failover leaves is what the re-check reads.
+HA_CASES: dict[str, tuple[dict[str, Any], bool, str]] = {
+    "standalone": ({"state": "standalone"}, False, "configured"),
+    "primary": ({"state": "primary"}, False, "configured"),
+    "primary-play": ({"state": "primary"}, True, "configured"),
+    "secondary": ({"state": "secondary"}, False, "skipped"),
+    "secondary-play": ({"state": "secondary"}, True, "skipped"),
+    "split-brain": ({"local": "Primary", "peer_state": "Primary"}, False, "refused"),
+    "split-brain-play": ({"local": "Primary", "peer_state": "Primary", "hastatus": "STAYPRIMARY"}, True, "refused"),
+    "peer-unknown": ({"local": "Primary", "peer_state": "UNKNOWN"}, False, "refused"),
+    "unknown": ({"state": "unknown"}, False, "refused"),
+    "both-secondary": ({"local": "Secondary", "peer_state": "Secondary"}, False, "refused"),
+    "secondary-peer-unknown": ({"local": "Secondary", "peer_state": "UNKNOWN"}, False, "refused"),
+    "stay-secondary-no-peer": ({"local": "Secondary", "peer_state": None, "hastatus": "STAYSECONDARY"}, False,
+                               "refused"),
+    "unknown-no-peer": ({"local": "UNKNOWN", "peer_state": None}, False, "refused"),
+    "failover-first-write": ({"state": "primary", "failover_at": 1}, False, "failover"),
+    "failover-at-save-play": ({"state": "primary", "failover_at": 1, "failover_path": "nsconfig"}, True, "failover"),
+    "failover-and-back": ({"state": "primary", "failover_at": 1, "failback_at": 2}, False, "failover"),
+}  # fmt: skip
+# The gate is netscaler_node's, the same for every role: the DSR role runs the cases that touch its own tasks.
+DSR_CASES = ("standalone", "primary-play", "secondary-play", "split-brain-play", "unknown-no-peer",
+             "failover-first-write", "failover-at-save-play", "failover-and-back")  # fmt: skip
+
+
+def matrix_role_vars(role: str) -> dict[str, Any]:
+    if role == "healthchecked_pool":
+        # RFC 2544 benchmarking addresses: nothing answers there, the members are simply DOWN
+        return {"healthchecked_pool_name": "ha", "healthchecked_pool_vip": "127.9.31.1",
+                "healthchecked_pool_members": [{"ip": "198.18.0.1", "port": 80}, {"ip": "198.18.0.2", "port": 80}],
+                "healthchecked_pool_save_config": True}  # fmt: skip
+    return {"dsr_vserver_name": "ha", "dsr_vserver_vip": "127.0.34.1", "dsr_vserver_save_config": True,
+            "dsr_vserver_members": [{"ip": "127.0.34.11"}, {"ip": "127.0.34.12", "weight": 2}]}  # fmt: skip
+
+
+def fatal_result(stdout: str, host: str) -> dict[str, Any]:
+    """The JSON of the host's `fatal: [host]: FAILED! => {...}` line."""
+    match = re.search(rf"^fatal: \[{re.escape(host)}\]: FAILED! => (\{{.*\}})$", stdout, re.M)
+    assert match, f"no failure reported for {host}"
+    return json.loads(match.group(1))
+
+
+def check_case(name: str, outcome: str, sim: Any, recap_: dict[str, int], out: str, *, writes: int) -> None:
+    log = sim.requests()
+    paths = [r["path"] for r in log]
+    sent = sim.writes()
+    # zero sessions open after every run, whatever happened
+    assert sim.active_sessions() == 0, "a NITRO session is left open"
+    # one login and one logout: the role's, or the play's (the role then neither logs in nor out)
+    assert paths.count(LOGIN_PATHS[0]) == 1 and paths.count(LOGIN_PATHS[1]) == 1, paths
+    assert paths[0] == LOGIN_PATHS[0] and paths[-1] == LOGIN_PATHS[1], paths
+    assert {r["auth"] for r in log[1:]} == {"session"}, "a request outside the session"
+    ha = sim.ha()
+    # the re-check: the second and last HA read, after every write, in the same session
+    last_write = max((i for i, r in enumerate(log) if r in sent), default=-1)
+    rechecked = paths.count(HANODE) == 2 and max(i for i, p in enumerate(paths) if p == HANODE) > last_write
+    if outcome == "configured":
+        assert recap_["failed"] == 0 and recap_["changed"] >= 3, recap_
+        assert len(sent) == writes, [w["path"] for w in sent]
+        assert paths[1] == HANODE and rechecked, paths
+    elif outcome == "skipped":
+        assert recap_["failed"] == 0 and recap_["changed"] == 0, recap_
+        # nothing but the session and the HA read; the gate logged out (the play's session too: end_host skips
+        # the play's `always`)
+        assert paths == [LOGIN_PATHS[0], HANODE, LOGIN_PATHS[1]], paths
+        assert f"{name} ({sim.nsip}) is the SECONDARY node of an HA pair: skipped" in out
+        assert f"Its primary ({PEER})" in out
+    elif outcome == "refused":
+        assert recap_["failed"] == 1 and recap_["changed"] == 0, recap_
+        assert paths == [LOGIN_PATHS[0], HANODE, LOGIN_PATHS[1]], paths
+        failure = fatal_result(out, name)
+        msg = failure["msg"]
+        assert failure["changed"] is False, failure
+        assert msg.startswith(f"{sim.nsip}: HA pair not safe to configure, nothing written: "), msg
+        assert f"node 0 127.0.0.1 (this node): {ha['local']}" in msg, msg
+        assert (f"node 1 {PEER}: {ha['peer_state']}" in msg) if ha["peer_state"] else "node 1" not in msg, msg
+        if name.startswith("split-brain"):
+            assert "split brain: both nodes report Primary" in msg, msg
+    else:
+        assert recap_["failed"] == 1 and not ha["pending_failovers"], (recap_, ha)
+        assert len(sent) == writes, [w["path"] for w in sent]
+        assert paths[1] == HANODE and rechecked and paths[-2] == HANODE, paths  # nothing after the failed re-check
+        failure = fatal_result(out, name)
+        msg = failure["msg"]
+        assert failure["changed"] is True, failure
+        if name == "failover-and-back":
+            assert f"{sim.nsip} left its master state and came back during the run" in msg, msg
+            assert "changes went to this node while the pair changed" in msg, msg
+        else:
+            assert f"{sim.nsip} is no longer primary (now secondary)" in msg, msg
+            assert "This run's changes went to a node that is no longer primary and will be overwritten by " in msg
+            assert f"synchronisation from the new primary {PEER}" in msg, msg
+
+
+@pytest.mark.parametrize("role", ["healthchecked_pool", "dsr_vserver"])
+def test_fault_matrix_every_ha_state_and_a_failover_leave_no_session(tmp_path, role):
+    cases = {name: case for name, case in HA_CASES.items() if role != "dsr_vserver" or name in DSR_CASES}
+    with simulator_processes(len(cases)) as sims:
+        hosts = dict(zip(cases, sims, strict=True))
+        inventory: dict[str, Any] = {"all": {"hosts": {}}}
+        for name, (ha, play_session, _) in cases.items():
+            hosts[name].set_ha(peer=PEER, **ha)
+            hosts[name].clear_requests()
+            inventory["all"]["hosts"][name] = {"ansible_host": hosts[name].nsip, "play_session": play_session}
+        (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+        (tmp_path / "play.yml").write_text(MATRIX_PLAY)
+        env = {"NETSCALER_NITRO_USER": "nsroot", "NETSCALER_NITRO_PASS": "nsroot", "NETSCALER_NITRO_PROTOCOL": "http"}
+        proc = run_inventory_playbook(tmp_path / "play.yml", tmp_path / "inventory.json", forks=8, env=env,
+                                      extra_vars={"role_under_test": role, **matrix_role_vars(role)})  # fmt: skip
+        recaps = host_recaps(proc.stdout)
+        writes = len(hosts["standalone"].writes())
+        problems = []
+        for name, (_ha, _play_session, outcome) in cases.items():
+            try:
+                check_case(name, outcome, hosts[name], recaps[name], proc.stdout, writes=writes)
+            except (AssertionError, KeyError) as exc:
+                problems.append(f"{name}: {exc}")
+        assert not problems, "\n".join(problems) + "\n" + proc.stdout[-8000:] + proc.stderr[-2000:]

@@ -19,13 +19,16 @@ Control API: `GET /sim/v1/hanode` and `POST /sim/v1/hanode` with either
 - plus `"failover_at": N` (and `"failover_on": "write"` (default) or `"request"`): the N-th write (a NITRO
   request other than GET, login and logout) or the N-th NITRO request from now swaps the two nodes' master states
   before it is processed, as a failover during a run does (the write lands on the node that is now secondary).
-  `"failback_at": M` swaps them back at the M-th (same counting), for a double failover.
+  `"failback_at": M` swaps them back at the M-th (same counting), for a double failover. `"failover_path": R`
+  counts only requests whose path matches the regex R (searched), e.g. `"nsconfig"` for the save, a role's last
+  write.
 `POST reset` goes back to standalone. Writes to `hanode` over NITRO answer 599/257 (HA configuration is not
 simulated).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import NitroError
@@ -65,6 +68,7 @@ class Hanode(Resource):
         super().reset()
         self.failovers: list[int] = []
         self.failover_on = "write"
+        self.failover_path: re.Pattern[str] | None = None
         self.counted = 0
         self.load({})
 
@@ -88,7 +92,7 @@ class Hanode(Resource):
         if not isinstance(body, dict):
             raise ValueError('expected {"state": ...} or {"local": ..., "peer_state": ...}')
         known = {"state", "peer", "local", "peer_state", "hastatus", "peer_hastatus", "failover_at", "failback_at",
-                 "failover_on"}  # fmt: skip
+                 "failover_on", "failover_path"}  # fmt: skip
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown hanode fields: {sorted(unknown)}")
@@ -119,6 +123,7 @@ class Hanode(Resource):
             raise ValueError("failover_at and failback_at count from 1, failback_at after failover_at")
         self.load({"local": local, "peer_state": peer_state, "peer": str(body.get("peer") or DEFAULT_PEER), **statuses})
         self.failovers, self.failover_on, self.counted = failovers, on, 0
+        self.failover_path = re.compile(body["failover_path"]) if body.get("failover_path") else None
         return self.control_view()
 
     def on_request(self, method: str, path: str) -> None:
@@ -126,6 +131,8 @@ class Hanode(Resource):
         if not self.failovers:
             return
         if self.failover_on == "write" and (method == "GET" or path.rstrip("/") in SESSION_PATHS):
+            return
+        if self.failover_path is not None and not self.failover_path.search(path):
             return
         self.counted += 1
         if self.counted == self.failovers[0]:
