@@ -5,6 +5,7 @@ Sessions are counted in the simulator's request log: logins are POST /config/log
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -214,3 +215,22 @@ def test_roles_on_an_ha_secondary_log_out_before_end_host(sim):
             ("POST", LOGOUT),
         ], [r["path"] for r in sim.requests()]
         assert sim.requests()[-1]["auth"] == "session" and active_sessions(sim) == 0
+
+
+def test_login_failure_inside_a_role_shows_its_reason_and_no_secret(sim):
+    # `no_log: true` on the session task hid the whole result on ansible-core 2.16-2.18 ("censored"): the
+    # nitro_session action now hides only a result that carries a token. Run on every core by `make core-matrix`.
+    secret = "Wr0ng-Pa55-7f3a"
+    proc = run_playbook(POOL, extra_vars=pool_vars(sim, netscaler_nitro_pass=secret), env={"ANSIBLE_VERBOSITY": "3"})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and recap(proc.stdout)["failed"] == 1, out
+    assert "censored" not in out and "the output has been hidden" not in out, out
+    # -vvv: the result as indented JSON, up to the closing brace at the start of a line
+    failure = re.search(r"^fatal: \[localhost\]: FAILED! => (\{.*?^\})$", proc.stdout, re.M | re.S)
+    assert failure, proc.stdout
+    reason = json.loads(failure.group(1))
+    assert reason["nitro_error"]["http_status"] == 401 and reason["nitro_error"]["errorcode"] == 354, reason
+    assert "NITRO login failed (HTTP 401, errorcode 354)" in reason["msg"], reason["msg"]
+    assert reason["nitro_error"]["message"] and "Check nsip" in reason["msg"], reason  # what NITRO said, the fix
+    assert secret not in out and not TOKEN.search(out)
+    assert sim.writes() == [] and active_sessions(sim) == 0
