@@ -129,7 +129,7 @@ nodes:
   type: str
   sample: "node 0 192.0.2.10 (this node): Primary; node 1 192.0.2.11: Secondary"
 primary:
-  description: The address of the pair's primary when exactly one node is C(Primary) and it is not split; else null.
+  description: The address of the node in state C(Primary) when exactly one node is; else null (split brain, none).
   returned: success
   type: str
   sample: 192.0.2.11

@@ -23,28 +23,127 @@ HANODE = "/nitro/v1/config/hanode"
 
 
 @pytest.mark.parametrize(
-    ("state", "role", "configurable", "peers"),
+    ("ha", "role", "peers", "why"),
     [
-        (None, "standalone", True, []),
-        ("primary", "primary", True, ["Secondary"]),
-        ("secondary", "secondary", False, ["Primary"]),
-        ("unknown", "unknown", False, ["UNKNOWN"]),
+        ({}, "standalone", [], ""),
+        ({"state": "primary"}, "primary", ["Secondary"], ""),
+        ({"state": "secondary"}, "secondary", ["Primary"], ""),
+        ({"local": "Secondary", "peer_state": "Primary", "hastatus": "STAYSECONDARY"}, "secondary", ["Primary"], ""),
+        ({"state": "unknown"}, "unknown", ["UNKNOWN"], "not exactly one Primary and one Secondary"),
+        # split brain: before, both nodes were "primary" and each was configured
+        ({"local": "Primary", "peer_state": "Primary"}, "unknown", ["Primary"], "split brain: both nodes report"),
+        # heartbeats lost: from each side a split brain looks like this
+        ({"local": "Primary", "peer_state": "UNKNOWN"}, "unknown", ["UNKNOWN"], "not exactly one Primary"),
+        ({"local": "Secondary", "peer_state": "Secondary"}, "unknown", ["Secondary"], "not exactly one Primary"),
+        ({"local": "Secondary", "peer_state": "UNKNOWN"}, "unknown", ["UNKNOWN"], "not exactly one Primary"),
+        # own state other than Primary and no peer listed: before, "standalone" and configurable
+        ({"local": "Secondary", "peer_state": None, "hastatus": "STAYSECONDARY"}, "unknown", [],
+         "this node's master state is Secondary and it lists no peer node"),
+        ({"local": "UNKNOWN", "peer_state": None}, "unknown", [], "this node's master state is UNKNOWN and it lists"),
     ],
-)
-def test_ns_hanode_info(sim, state, role, configurable, peers):
-    if state:
-        sim.set_ha(state, peer="192.0.2.7")
+)  # fmt: skip
+def test_ns_hanode_info(sim, ha, role, peers, why):
+    if ha:
+        sim.set_ha(peer="192.0.2.7", **ha)
     sim.clear_requests()
     result = run_module("ns_hanode_info", connection(sim), check=True)
     assert result.get("failed") is not True, result
     assert result["changed"] is False
-    assert result["ha_role"] == role and result["configurable"] is configurable
-    assert result["local_node"]["id"] == "0"
+    assert result["ha_role"] == role and result["configurable"] is (role in ("standalone", "primary"))
+    assert result["local_node"]["id"] == "0" and result["given_session"] is False
     assert [p["state"] for p in result["peer_nodes"]] == peers
     if peers:
         assert result["peer_nodes"][0]["ipaddress"] == "192.0.2.7"
+    primaries = [n["ipaddress"] for n in (result["local_node"], *result["peer_nodes"]) if n["state"] == "Primary"]
+    assert result["primary"] == (primaries[0] if len(primaries) == 1 else None)
+    assert why in result["reason"] and bool(result["reason"]) is bool(why)
     nitro = [r for r in sim.requests() if r["path"] not in LOGIN_PATHS]
-    assert [(r["method"], r["path"]) for r in nitro] == [("GET", "/nitro/v1/config/hanode")]
+    assert [(r["method"], r["path"]) for r in nitro] == [("GET", HANODE)]
+    # the gate: only standalone, primary and secondary pass; anything else fails naming every node and its state
+    gated = run_module("ns_hanode_info", {**connection(sim), "gate": True})
+    assert gated.get("failed", False) is (role == "unknown"), gated
+    if role == "unknown":
+        assert gated["changed"] is False and why in gated["msg"], gated["msg"]
+        assert f"node 0 127.0.0.1 (this node): {result['local_node']['state']}" in gated["msg"]
+        assert all(f"node 1 192.0.2.7: {state}" in gated["msg"] for state in peers)
+
+
+def test_ns_hanode_info_in_a_given_session_says_so(sim):
+    token = run_module("nitro_session", connection(sim))["nitro_auth_token"]
+    result = run_module("ns_hanode_info", {**connection(sim), "nitro_auth_token": token})
+    assert result["given_session"] is True and sim.active_sessions() == 1  # the caller's to close
+    assert token not in result["_stdout"]
+
+
+def recheck(sim: Any, since: dict[str, Any], wrote: bool) -> dict[str, Any]:
+    args = {**connection(sim), "since": {k: since[k] for k in ("local_node", "peer_nodes")}, "writes_applied": wrote}
+    return run_module("ns_hanode_info", args)
+
+
+def test_recheck_after_the_writes(sim):
+    # 20 simulated seconds a real second: masterstatetime (whole seconds) moves between two reads
+    sim.set_time_scale(0.05)
+    sim.set_ha("primary", peer="192.0.2.7")
+    before = run_module("ns_hanode_info", {**connection(sim), "gate": True})
+    assert before["ha_role"] == "primary"
+    unchanged = recheck(sim, before, True)
+    assert unchanged.get("failed") is not True and unchanged["changed"] is False, unchanged
+    # a failover during the run: the writes went to the node that is now the secondary
+    sim.set_ha("secondary", peer="192.0.2.7")
+    after = recheck(sim, before, True)
+    assert after["failed"] is True and after["changed"] is True, after
+    assert after["msg"].startswith(f"{sim.nsip} is no longer primary (now secondary). Before the run: node 0"), after
+    assert (
+        "New primary: 192.0.2.7. This run's changes went to a node that is no longer primary and will be "
+        in (after["msg"])
+    )
+    assert "overwritten by synchronisation from the new primary 192.0.2.7; run again against the pair." in after["msg"]
+    # nothing written (a no-op run): the same failure, changed=false
+    quiet = recheck(sim, before, False)
+    assert quiet["failed"] is True and quiet["changed"] is False and "Nothing was written" in quiet["msg"]
+    # split brain appeared during the run: no new primary to name
+    sim.set_ha(local="Primary", peer_state="Primary", peer="192.0.2.7")
+    split = recheck(sim, before, True)
+    assert split["failed"] is True and split["changed"] is True and "New primary: none." in split["msg"], split
+    assert "synchronisation from whichever node becomes primary" in split["msg"]
+    # away and back: the same states, but the node left Primary during the run (masterstatetime went back)
+    sim.set_ha("primary", peer="192.0.2.7")
+    fresh = run_module("ns_hanode_info", connection(sim))
+    sim.set_ha("primary", peer="192.0.2.7")
+    back = recheck(sim, fresh, True)
+    assert back["failed"] is True and back["changed"] is True, back
+    assert "left its master state and came back during the run" in back["msg"], back["msg"]
+    # a failed re-read after the writes still reports them
+    sim.fault("status", count=-1, method="GET", path="hanode", status=503)
+    broken = recheck(sim, before, True)
+    assert broken["failed"] is True and broken["changed"] is True, broken
+
+
+def test_recheck_input_is_checked_before_any_request(sim):
+    result = run_module("ns_hanode_info", {**connection(sim), "writes_applied": True})
+    assert result["failed"] is True and "writes_applied needs since" in result["msg"]
+    result = run_module("ns_hanode_info", {**connection(sim), "since": {"ha_role": "primary"}})
+    assert result["failed"] is True and "since: give the registered result" in result["msg"]
+    assert sim.requests() == []
+
+
+def test_simulator_failover_at_a_chosen_request(sim):
+    sim.set_ha("primary", peer="192.0.2.7", failover_at=2, failback_at=3)
+    assert sim.ha()["pending_failovers"] == [2, 3]
+    states = []
+    for i in range(3):  # GETs are not writes; each write counts
+        assert sim.nitro("GET", "hanode")[1]["hanode"][0]["state"] == ("Primary" if i < 1 else states[-1])
+        sim.nitro("POST", "lbvserver", {"lbvserver": {"name": f"v{i}", "servicetype": "HTTP", "ipv46": "0.0.0.0",
+                                                     "port": 0}})  # fmt: skip
+        states.append(sim.ha()["local"])
+    assert states == ["Primary", "Secondary", "Primary"] and sim.ha()["pending_failovers"] == []
+    assert sim.ha()["peer_state"] == "Secondary"
+    # on a chosen request of any kind, and only on paths that match
+    sim.set_ha("primary", peer="192.0.2.7", failover_at=1, failover_on="request", failover_path="nsconfig")
+    sim.nitro("GET", "hanode")
+    assert sim.ha()["local"] == "Primary"
+    sim.nitro("GET", "nsconfig")
+    assert sim.ha()["local"] == "Secondary" and sim.ha()["state"] == "secondary"
 
 
 def test_simulator_hanode_resets_to_standalone_and_refuses_writes(sim):
