@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tests.helpers.runner import REPO, connection, recap, run_module, run_playbook
@@ -174,22 +172,6 @@ def test_pool_role_expired_session_one_relogin(sim):
     assert "shop" in sim.state()["lbvserver"]
 
 
-def assert_runs_in_the_play_session(sim: Any, playbook: Path, play_vars: Callable[..., dict[str, Any]]) -> None:
-    """A role given the play's token neither logs in nor out, and its HA gate reads in that session."""
-    token = run_module("nitro_session", connection(sim))["nitro_auth_token"]
-    sim.clear_requests()
-    proc = run_playbook(playbook, extra_vars=play_vars(netscaler_nitro_auth_token=token))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    log = sim.requests()
-    assert log[0]["path"] == HANODE  # the HA gate reads in the play's session too
-    assert {r["auth"] for r in log} == {"session"} and LOGIN not in [r["path"] for r in log]
-    assert LOGOUT not in [r["path"] for r in log] and active_sessions(sim) == 1  # still the play's to close
-
-
-def test_pool_role_uses_a_session_the_play_gives(sim):
-    assert_runs_in_the_play_session(sim, POOL, lambda **extra: pool_vars(sim, **extra))
-
-
 def test_quiet_vip_role_one_session_per_run(sim):
     status, _ = sim.nitro("POST", "lbvserver", {"lbvserver": vserver("web", "127.9.10.2")})
     assert status == 201
@@ -200,11 +182,12 @@ def test_quiet_vip_role_one_session_per_run(sim):
     assert_one_session(sim)
 
 
-def test_roles_on_an_ha_secondary_log_out_before_end_host(sim):
+def test_quiet_vip_on_an_ha_secondary_logs_out_before_end_host(sim):
     # meta end_host skips the role's `always`: the gate closes the role's session itself, so the secondary sees
-    # one login, the HA read and one logout, and no session is left open.
+    # one login, the HA read and one logout, and no session is left open. The pool and DSR roles: test_ha.py's
+    # fault matrix, on every HA state, with the role's session and the play's.
     sim.set_ha("secondary", peer="192.0.2.7")
-    for playbook, extra in ((POOL, {}), (QUIET, {"quiet_vip_vservers": ["web"]})):
+    for playbook, extra in ((QUIET, {"quiet_vip_vservers": ["web"]}),):
         sim.clear_requests()
         proc = run_playbook(playbook, extra_vars={**pool_vars(sim), **extra})
         assert proc.returncode == 0, proc.stdout + proc.stderr
