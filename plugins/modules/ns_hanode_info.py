@@ -135,7 +135,9 @@ primary:
   sample: 192.0.2.11
 given_session:
   description:
-    - Whether the read ran in a session the caller gave (O(nitro_auth_token)), which the caller must log out of.
+    - Whether the read ran in a session the caller gave as O(nitro_auth_token) (the play's or the including role's),
+      which the caller logs out of; V(false) for a token from E(NETSCALER_NITRO_AUTH_TOKEN), which belongs to whoever
+      issued it, and when the module logged in itself.
   returned: success
   type: bool
   sample: true
@@ -152,6 +154,7 @@ peer_nodes:
   sample: [{"id": "1", "ipaddress": "192.0.2.11", "state": "Secondary"}]
 """
 
+import os
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroError
@@ -257,10 +260,16 @@ class HaNodeInfoManager(ModuleManager):
             "reason": f"{reason} ({nodes_text})" if reason else "",
             "nodes": nodes_text,
             "primary": primary_of(local[0], peers),
-            "given_session": bool(self.nitro.connection_settings()["auth_token"]),
+            "given_session": self.given_session(),
             "local_node": local[0],
             "peer_nodes": peers,
         }
+
+    def given_session(self) -> bool:
+        """A session token given as a task option: the play's or the including role's, which they log out of.
+        A token from NETSCALER_NITRO_AUTH_TOKEN (a credential's) belongs to whoever issued it."""
+        token = self.nitro.connection_settings()["auth_token"]
+        return bool(token) and token != os.environ.get("NETSCALER_NITRO_AUTH_TOKEN", "").strip()
 
     def compare(self, since: dict[str, Any], local: dict[str, Any], peers: list[dict[str, Any]], nsip: str) -> None:
         role, _ = ha_role(local, peers)

@@ -71,6 +71,10 @@ def test_ns_hanode_info_in_a_given_session_says_so(sim):
     result = run_module("ns_hanode_info", {**connection(sim), "nitro_auth_token": token})
     assert result["given_session"] is True and sim.active_sessions() == 1  # the caller's to close
     assert token not in result["_stdout"]
+    # a token from the environment (an AWX credential's) is not the play's: the gate must not log out of it
+    from_env = run_module("ns_hanode_info", {"nsip": sim.nsip, "nitro_protocol": "http"},
+                          env={"NETSCALER_NITRO_AUTH_TOKEN": token})  # fmt: skip
+    assert from_env.get("failed") is not True and from_env["given_session"] is False, from_env
 
 
 def recheck(sim: Any, since: dict[str, Any], wrote: bool) -> dict[str, Any]:
