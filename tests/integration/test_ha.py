@@ -109,7 +109,7 @@ def test_recheck_after_the_writes(sim):
     assert split["failed"] is True and split["changed"] is True and "New primary: none." in split["msg"], split
     assert "synchronisation from whichever node becomes primary" in split["msg"]
     # away and back: the same states, but the node left Primary during the run (masterstatetime went back)
-    sim.set_ha("primary", peer="192.0.2.7")
+    sim.set_ha("primary", peer="192.0.2.7", masterstatetime=86400)
     fresh = run_module("ns_hanode_info", connection(sim))
     sim.set_ha("primary", peer="192.0.2.7")
     back = recheck(sim, fresh, True)
@@ -222,7 +222,8 @@ HA_CASES: dict[str, tuple[dict[str, Any], bool, str]] = {
     "unknown-no-peer": ({"local": "UNKNOWN", "peer_state": None}, False, "refused"),
     "failover-first-write": ({"state": "primary", "failover_at": 1}, False, "failover"),
     "failover-at-save-play": ({"state": "primary", "failover_at": 1, "failover_path": "nsconfig"}, True, "failover"),
-    "failover-and-back": ({"state": "primary", "failover_at": 1, "failback_at": 2}, False, "failover"),
+    "failover-and-back": ({"state": "primary", "failover_at": 1, "failback_at": 2, "masterstatetime": 86400}, False,
+                          "failover"),
 }  # fmt: skip
 # The gate is netscaler_node's, the same for every role: the DSR role runs the cases that touch its own tasks.
 DSR_CASES = ("standalone", "primary-play", "secondary", "secondary-play", "split-brain-play", "unknown",

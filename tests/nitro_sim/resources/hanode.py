@@ -21,7 +21,7 @@ Control API: `GET /sim/v1/hanode` and `POST /sim/v1/hanode` with either
   before it is processed, as a failover during a run does (the write lands on the node that is now secondary).
   `"failback_at": M` swaps them back at the M-th (same counting), for a double failover. `"failover_path": R`
   counts only requests whose path matches the regex R (searched), e.g. `"nsconfig"` for the save, a role's last
-  write.
+  write. `"masterstatetime": S` starts the nodes S (simulated) seconds into their master states.
 `POST reset` goes back to standalone. Writes to `hanode` over NITRO answer 599/257 (HA configuration is not
 simulated).
 """
@@ -92,7 +92,7 @@ class Hanode(Resource):
         if not isinstance(body, dict):
             raise ValueError('expected {"state": ...} or {"local": ..., "peer_state": ...}')
         known = {"state", "peer", "local", "peer_state", "hastatus", "peer_hastatus", "failover_at", "failback_at",
-                 "failover_on", "failover_path"}  # fmt: skip
+                 "failover_on", "failover_path", "masterstatetime"}  # fmt: skip
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown hanode fields: {sorted(unknown)}")
@@ -122,6 +122,8 @@ class Hanode(Resource):
         if any(n < 1 for n in failovers) or failovers != sorted(set(failovers)):
             raise ValueError("failover_at and failback_at count from 1, failback_at after failover_at")
         self.load({"local": local, "peer_state": peer_state, "peer": str(body.get("peer") or DEFAULT_PEER), **statuses})
+        # how long the nodes have been in their master states already (a pair that has run for a day: 86400)
+        self.since -= float(body.get("masterstatetime") or 0)
         self.failovers, self.failover_on, self.counted = failovers, on, 0
         self.failover_path = re.compile(body["failover_path"]) if body.get("failover_path") else None
         return self.control_view()
