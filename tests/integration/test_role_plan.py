@@ -108,6 +108,9 @@ def test_typo_or_blank_survey_answer_never_empties_a_live_pool(sim, backend_fact
     assert bound(sim, "web") == {}
 
 
+RECHECK = "netscaler_node : Check that the node is still the primary"
+
+
 def task_statuses(stdout: str) -> list[tuple[str, str]]:
     """(task, ok/changed/skipping/failed) of every task the run printed, in order."""
     out = []
@@ -122,8 +125,13 @@ def task_statuses(stdout: str) -> list[tuple[str, str]]:
 
 def same_plan(check: str, real: str) -> None:
     """Check mode reports what the real run does: every task the same status (no task is predicted to keep or
-    skip what the real run changes), and the plan's leaving list the same."""
-    assert task_statuses(check) == task_statuses(real), (check, real)
+    skip what the real run changes), and the plan's leaving list the same. The HA re-check after the last write
+    (netscaler_node finish) reads only after real writes, so check mode skips it by design."""
+
+    def planned(stdout: str) -> list[tuple[str, str]]:
+        return [(task, status) for task, status in task_statuses(stdout) if RECHECK not in task]
+
+    assert planned(check) == planned(real), (check, real)
     assert "kept service" not in check or "kept service" in real
 
 
