@@ -187,7 +187,7 @@ def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | N
         else:
             items.append(parsed)
     if bad:
-        inputs.problems.add(f"{inputs.label('member_list')}: {', '.join(map(repr, bad))} is not {syntax}")
+        inputs.problems.add(f"{inputs.label('member_list')}: {', '.join(bad)} is not {syntax}")
     if not structured and not flat:
         return None
     return items
@@ -557,7 +557,9 @@ def dsr_vserver(inputs: Inputs) -> dict[str, Any]:
 def quiet_vip(inputs: Inputs) -> dict[str, Any]:
     vservers = words(inputs.raw("vservers"))
     if not vservers:
-        inputs.problems.add(f"{inputs.label('vservers')}: name at least one lbvserver (got {inputs.raw('vservers')!r})")
+        inputs.problems.add(
+            f"{inputs.label('vservers')} must name at least one lbvserver (got {inputs.raw('vservers')!r})"
+        )
     names = [inputs.problems.check(nitro_name, f"{inputs.label('vservers')}[{i}]", v) for i, v in enumerate(vservers)]
     out: dict[str, Any] = {"vservers": [n for n in names if n]}
     for key, default in (
