@@ -172,13 +172,19 @@ docs: collection $(DOCS_VENV)/.installed
 
 # `make core-matrix`: the playbook-level tests (the built tarball installed, a smoke of every module, a playbook by
 # FQCN, both roles imported by another collection, quiet_vip's end-to-end tests with real backends, dsr_vserver's
-# converge and no-op) on each older ansible-core that meta/runtime.yml supports, each in its own venv; 2.19 runs
+# converge and no-op, a login failure inside a role shown with its reason, the roles' plan step refusing bad and
+# misspelled variables and an empty member list before any request) on each older ansible-core that
+# meta/runtime.yml supports, each in its own venv; 2.19 runs
 # them (and the pytest plugin example, which does not depend on the core) in `make pytest`. The cores run in
 # parallel: the tests mostly wait on probes.
 CORES := 2.16.19 2.17.14 2.18.19
 CORE_MINORS := $(basename $(CORES))
 CORE_TESTS := tests/dist tests/integration/test_quiet_vip.py \
 	tests/integration/test_dsr_vserver.py::test_converge_matches_the_documented_appliance_config_then_idempotent \
+	tests/integration/test_nitro_session.py::test_login_failure_inside_a_role_shows_its_reason_and_no_secret \
+	tests/integration/test_role_plan.py::test_every_bad_pool_input_fails_at_once_with_zero_requests \
+	tests/integration/test_role_plan.py::test_typo_or_blank_survey_answer_never_empties_a_live_pool \
+	tests/integration/test_role_plan.py::test_bad_dsr_input_fails_with_zero_requests \
 	--deselect tests/dist/test_pytest_plugin.py::test_documented_plugin_example_passes
 
 $(VENV)/core-%/.installed: tests/dist/requirements-core.txt | venv

@@ -11,7 +11,9 @@ collection's playbooks with ansible-playbook exactly as against an appliance:
 5. one backend comes back: the VIP answers again;
 6. playbooks/dsr.yml builds a Direct Server Return vserver (MBF on, services ANY * with usip YES,
    m MAC, PING health check) and its members come UP;
-7. the three playbooks run again and change nothing (no write reaches the appliance).
+7. the three playbooks run again and change nothing (no write reaches the appliance);
+8. playbooks/rolling_update.yml drains, patches and brings back the three backends one at a time while long-lived
+   client connections and new requests go through the VIP (tests/demo_rolling_update.py).
 
 Each step prints a short report (members and their states, what the VIP does, the NITRO requests
 and writes the playbook run cost, Ansible's changed count) and checks its outcome; the demo exits
@@ -245,12 +247,41 @@ def main(argv: list[str] | None = None) -> int:
             raise DemoFailed("a second run reported changes")
         if any(r.writes for r in runs):
             raise DemoFailed("a second run wrote to the appliance")
+        step_rolling_update(demo, backends)
         print("\nDemo complete: every step behaved as on an appliance.")
         return 0
     finally:
         for backend in backends:
             backend.stop()
         sim.stop()
+
+
+def step_rolling_update(demo: Demo, backends: list[Backend]) -> None:
+    from tests.demo_rolling_update import HOLD_PER_BACKEND, rolling_update
+
+    say(f"8. rolling_update: {HOLD_PER_BACKEND} long-lived client connections per backend and new requests through "
+        "the VIP; drain, patch and bring back web1, web2, web3 one at a time")  # fmt: skip
+    services = [f"web-{ip}-8080" for ip in MEMBERS]
+    report = rolling_update(demo, backends, services, VIP, 80)
+    if demo.verbose or report["returncode"] != 0:
+        print(report["stdout"])
+    print(f"{INDENT}playbooks/rolling_update.yml: exit {report['returncode']} | {report['seconds']:.1f} s | patched: "
+          f"{', '.join(report['patched'])}")  # fmt: skip
+    headers = ["backend", "connections when drain started", "s until drained", "s until UP", "new requests while out"]
+    print(table(headers,
+                [[b["backend"], b["connections"], b["drained_s"], b["up_s"], b["new_requests_while_out"]]
+                 for b in report["backends"]]))  # fmt: skip
+    print(f"{INDENT}VIP {VIP}:80 answered {report['answered']} of {report['answered'] + len(report['failures'])} new "
+          "requests during the update")  # fmt: skip
+    if report["returncode"] != 0:
+        raise DemoFailed("the rolling update failed")
+    problems = [f"{b['backend']}: {b}" for b in report["backends"]
+                if b["connections"] != HOLD_PER_BACKEND or b["left"] != 0 or b["up_s"] is None
+                or b["new_requests_while_out"]]  # fmt: skip
+    if report["failures"]:
+        problems.append(f"the VIP did not answer {len(report['failures'])} request(s): {report['failures'][:3]}")
+    if problems:
+        raise DemoFailed("rolling update: " + "; ".join(problems))
 
 
 def check_dsr(demo: Demo) -> None:

@@ -132,12 +132,14 @@ class NitroClient(NitroBulk):
         *,
         key: str | None = "name",
         idempotent: bool = False,
+        converge: bool = True,
     ) -> None:
         """POST add. A lost answer is settled by a GET: an add that landed is done, one that did not is sent
         again. "Already exists" (273, another run created it since our read) is converged with
         ``?idempotent=yes``, which turns the add into an update ("Simplify Management Operations with an
         idempotent API",
-        https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/management-operations-idempotentAPI.html)."""
+        https://docs.citrix.com/ko-kr/netscaler/11-1/nitro-api/nitro-rest/nitro-rest-usage-scenarios/management-operations-idempotentAPI.html).
+        ``converge=False``: 273 is an error (an object of that name that is not ours must not be updated)."""
         name = obj.get(key) if key else None
         deadline = self.deadline()
         attempt = 0
@@ -157,7 +159,7 @@ class NitroClient(NitroBulk):
                 )
                 return
             except NitroError as exc:
-                if exc.already_exists and not idempotent and name is not None:
+                if exc.already_exists and converge and not idempotent and name is not None:
                     self._debug(f"add {resource} {name}: already exists; converging it with idempotent=yes")
                     idempotent = True
                     continue
@@ -219,6 +221,20 @@ class NitroClient(NitroBulk):
             name=opt_str(name),
             retry=action in REPEATABLE_ACTIONS,
         )
+
+    def rename(self, resource: str, name: Any, newname: Any, *, key: str = "name") -> None:
+        """``?action=rename``; bindings follow the object (NITRO reference: rename of lbvserver and service).
+        Not repeatable as such (a repeat finds no object of the old name), so a lost answer is settled by a GET
+        of both names."""
+        try:
+            self.action(resource, "rename", {key: name, "newname": newname}, name=name)
+        except NitroError as exc:
+            if not exc.transient:
+                raise
+            if self.get_one(resource, newname) is None or self.get_one(resource, name) is not None:
+                raise
+            self._debug(f"rename {resource} {name}: the answer was lost but the object has its new name")
+            self.changed = True
 
     def bind(self, binding: str, obj: Mapping[str, Any]) -> None:
         """Bind is a PUT on the binding resource (netscaler.adc bind_resource, common.py: see ``get``)."""

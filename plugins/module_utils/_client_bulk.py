@@ -25,10 +25,17 @@ class NitroBulk(NitroTransport):
     """The bulk calls of :class:`NitroClient`; ``add_bulk`` reads with ``NitroClient.get``."""
 
     def add_bulk(
-        self, resource: str, objs: Sequence[Mapping[str, Any]], *, key: str = "name", onerror: str = "rollback"
+        self,
+        resource: str,
+        objs: Sequence[Mapping[str, Any]],
+        *,
+        key: str = "name",
+        onerror: str = "rollback",
+        converge: bool = True,
     ) -> list[dict[str, Any]]:
         """POST an array. After a transport failure only the items a GET shows missing are sent again;
-        items another run created meanwhile (273) are converged with ``?idempotent=yes``."""
+        items another run created meanwhile (273) are converged with ``?idempotent=yes``, unless ``converge`` is
+        false (an object of that name that is not ours must not be updated: 273 is then an error)."""
         results: list[dict[str, Any]] = []
         for offset, chunk in self._chunks(objs):
             pending = list(chunk)
@@ -53,7 +60,12 @@ class NitroBulk(NitroTransport):
                     break
                 except NitroError as exc:
                     exists = [i for i in exc.items if i.get("errorcode") == ALREADY_EXISTS_CODE]
-                    if exists and not idempotent and len(exists) == len([i for i in exc.items if i.get("errorcode")]):
+                    if (
+                        exists
+                        and converge
+                        and not idempotent
+                        and len(exists) == len([i for i in exc.items if i.get("errorcode")])
+                    ):
                         self._debug(f"bulk add {resource}: {len(exists)} item(s) already exist; idempotent=yes")
                         idempotent = True
                         pending = [obj for obj in pending if str(obj.get(key)) not in set(map(str, exc.applied))]

@@ -151,6 +151,31 @@ LOGIN_HINT = (
     "Check nsip (host or host:port of the NetScaler management address, no path), nitro_protocol and that "
     "nothing (a proxy, another web server) answers in NITRO's place"
 )
+# 401 with 354/355 "Invalid username or password" (NITRO SDK error list, nsnitro/nsexceptions/nsexceptions.py of
+# https://github.com/eBayClassifiedsGroup/nsnitro): the appliance answered and refused the credentials.
+BAD_CREDENTIALS_CODES = frozenset({354, 355})
+CREDENTIALS_HINT = (
+    "The appliance rejected the user name or password: check nitro_user and nitro_pass (in AWX, the user and "
+    "password of the NetScaler credential; or the NETSCALER_NITRO_USER and NETSCALER_NITRO_PASS environment "
+    "variables)"
+)
+# What OpenSSL says when the other end answers a TLS ClientHello with plain HTTP ("wrong version number" up to
+# OpenSSL 3.1, "record layer failure" / "packet length too long" in later versions).
+NOT_TLS_SIGNS = ("wrong_version_number", "wrong version number", "record layer failure", "packet length too long",
+                 "unknown protocol", "http request")  # fmt: skip
+NOT_TLS_HINT = (
+    "The server did not answer TLS on that port: it probably speaks plain HTTP. Use nitro_protocol: http, or "
+    "give the appliance's HTTPS port in nsip"
+)
+TLS_FAILED_HINT = "The TLS handshake failed: check nitro_protocol and the port in nsip"
+PLAIN_ON_TLS_HINT = (
+    "The server closed the connection on a plain HTTP request without answering: the port may require TLS. Use "
+    "nitro_protocol: https (or give the appliance's plain HTTP port in nsip)"
+)
+PLAIN_REFUSED_HINT = (
+    "The server refused a plain HTTP request on a port that speaks TLS. Use nitro_protocol: https (or give the "
+    "appliance's plain HTTP port in nsip)"
+)
 TLS_HINT = (
     "The appliance's TLS certificate could not be verified. Give the CA that signed it with ca_bundle (or the "
     "NETSCALER_CA_BUNDLE, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE environment variable), use the name the "

@@ -12,10 +12,17 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._client_errors import (
+    BAD_CREDENTIALS_CODES,
+    CREDENTIALS_HINT,
     LOGIN_HINT,
     LOGOUT_TIMEOUT,
+    NOT_TLS_HINT,
+    NOT_TLS_SIGNS,
+    PLAIN_ON_TLS_HINT,
+    PLAIN_REFUSED_HINT,
     RETRY_STATUSES,
     SESSION_EXPIRED_CODES,
+    TLS_FAILED_HINT,
     TLS_HINT,
     NitroError,
     int_or_none,
@@ -79,6 +86,10 @@ class NitroTransport:
         if not timeout or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         self.base_url = f"{protocol}://{nsip}/nitro/v1"
+        self.protocol = protocol
+        # Whether the server has answered any request with HTTP: until it has, a connection closed on a plain
+        # HTTP request means a TLS port far more often than a transient fault.
+        self._answered = False
         self.user = user
         self._password = password
         self._token = auth_token
@@ -137,7 +148,8 @@ class NitroTransport:
             if exc.status is None:
                 raise
             exc.message = redact(f"{url} answered {exc.message}", self._secrets)
-            exc.hint = LOGIN_HINT
+            bad_credentials = exc.status == 401 and (exc.errorcode in BAD_CREDENTIALS_CODES or exc.errorcode is None)
+            exc.hint = CREDENTIALS_HINT if bad_credentials else login_hint(exc.message)
             raise
         # On-prem NITRO answers with a top-level sessionid and also sets the cookie (NITRO "Performing Basic
         # Operations", https://developer-docs.netscaler.com/en-us/adc-nitro-api/12-1/performing-basic-netscaler-operations);
@@ -150,7 +162,7 @@ class NitroTransport:
                 redact(f"{url} did not return a NITRO session: {describe(response)}", self._secrets),
                 operation="login",
                 status=response.status_code,
-                hint=LOGIN_HINT,
+                hint=login_hint(describe(response)),
             )
         self._set_token(str(token))
         self._logged_in = True
@@ -274,10 +286,11 @@ class NitroTransport:
                 )
             except requests.RequestException as exc:
                 self._debug(f"{method} {path} -> {type(exc).__name__}")
-                tls = isinstance(exc, requests.exceptions.SSLError)
-                if not tls and retry and self._may_retry(attempt, deadline):
+                hint = self._connection_hint(exc)
+                # A TLS failure or a plain HTTP request that a TLS port refused repeats identically: no retry.
+                if hint is None and retry and self._may_retry(attempt, deadline):
                     continue
-                text = f"{method} {url}: {type(exc).__name__}: {exc}"
+                text = f"{method} {url}: {type(exc).__name__}: {exc} (after {attempt} attempt(s))"
                 if isinstance(exc, requests.Timeout):
                     text = (
                         f"{method} {url}: no complete answer within nitro_timeout={self.timeout:g} s "
@@ -288,8 +301,9 @@ class NitroTransport:
                     operation=operation,
                     resource=resource,
                     name=name,
-                    hint=TLS_HINT if tls else None,
+                    hint=hint,
                 ) from None
+            self._answered = True
             elapsed = time.monotonic() - started
             self._debug(f"{method} {path} -> {response.status_code} in {elapsed:.3f}s")
             data = self._json(response)
@@ -329,6 +343,25 @@ class NitroTransport:
                 self.changed = True
             return data, response
 
+    def _connection_hint(self, exc: Exception) -> str | None:
+        """The fix for a failure that repeating cannot cure, or None (the failure may be transient)."""
+        text = str(exc).lower()
+        if isinstance(exc, requests.exceptions.SSLError):
+            if "certificate" in text or "hostname" in text or "doesn't match" in text:
+                return TLS_HINT
+            if any(sign in text for sign in NOT_TLS_SIGNS):
+                return NOT_TLS_HINT
+            return TLS_FAILED_HINT
+        closed = "connection aborted" in text or "remotedisconnected" in text or "connection reset" in text
+        if (
+            self.protocol == "http"
+            and not self._answered
+            and isinstance(exc, requests.exceptions.ConnectionError)
+            and closed
+        ):
+            return PLAIN_ON_TLS_HINT
+        return None
+
     def _may_retry(self, attempt: int, deadline: float) -> bool:
         """Sleep before the next attempt if the retry count and the time budget allow one."""
         if attempt > self.retries:
@@ -354,6 +387,16 @@ class NitroTransport:
         self.ensure_session(deadline)
         data, _response = self._send(method, path, deadline=deadline, **kwargs)
         return data
+
+
+def login_hint(answer: str) -> str:
+    """What to check when the login was answered, but not by NITRO (or not with a session)."""
+    # A web server that got plain HTTP on its TLS port answers 400 with a text saying so (Apache: "You're speaking
+    # plain HTTP to an SSL-enabled server port"; nginx: "The plain HTTP request was sent to HTTPS port").
+    lowered = answer.lower()
+    if "plain http" in lowered or "ssl-enabled" in lowered or "https port" in lowered:
+        return PLAIN_REFUSED_HINT
+    return LOGIN_HINT
 
 
 def describe(response: requests.Response) -> str:

@@ -41,6 +41,22 @@ class Host:
         data = json.loads(self.ip("-j", "addr", "show") or "[]")
         return {entry["ifname"]: entry.get("addr_info", []) for entry in data}
 
+    def gateways(self, families: tuple[str, ...] = ("-4", "-6")) -> dict[str, str]:
+        """Every next hop of every route in every table, as address -> a route that uses it (for messages).
+
+        The whole table is read: 'ip route show via X' does not look into multipath next hops.
+        """
+        found: dict[str, str] = {}
+        for family in families:
+            for route in json.loads(self.ip("-j", family, "route", "show", "table", "all") or "[]"):
+                hops = [route, *route.get("nexthops", [])]
+                for hop in hops:
+                    gateway = hop.get("gateway")
+                    if gateway:
+                        where = f"dev {hop.get('dev') or route.get('dev', '?')}"
+                        found.setdefault(gateway, f"{route.get('dst', '?')} via {gateway} {where}")
+        return found
+
     def route_type(self, address: str) -> str:
         out = self.ip("-6" if ":" in address else "-4", "route", "get", address, check=False)
         return out.split()[0] if out.split() else ""

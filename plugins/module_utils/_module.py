@@ -11,6 +11,7 @@ skeleton): ``validate()`` runs before the first request, ``run()`` returns the r
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -64,6 +65,41 @@ def connection_argument_spec() -> dict[str, dict[str, Any]]:
 
 
 CONNECTION_OPTIONS = frozenset(connection_argument_spec())
+# Variables netscaler.adc reads and this collection does not, so one environment can serve both without a warning.
+FOREIGN_ENV = frozenset({"NETSCALER_CONSOLE_AS_PROXY_SERVER"})
+
+
+def read_env_names() -> list[str]:
+    """The NETSCALER_* variables the connection options fall back to."""
+    return sorted(name for spec in connection_argument_spec().values() for name in spec["fallback"][1])
+
+
+def unread_env(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per NETSCALER_* variable that is set but read by no option (a misspelling, most often),
+    naming the closest variable the collection does read."""
+    environ = os.environ if environ is None else environ
+    known = read_env_names()
+    notes = []
+    for name in sorted(environ):
+        if not name.startswith("NETSCALER_") or name in known or name in FOREIGN_ENV:
+            continue
+        closest = max(known, key=lambda k: difflib.SequenceMatcher(None, name, k).ratio())
+        notes.append(f"the environment variable {name} is set but adcops.netscaler does not read it; the closest "
+                     f"one it reads is {closest}")  # fmt: skip
+    return notes
+
+
+class _AnsibleModule(AnsibleModule):
+    """AnsibleModule whose failures also name the NETSCALER_* variables that are set but not read: a misspelled
+    NETSCALER_NITRO_PASSWORD otherwise shows only as a missing password, far from its cause."""
+
+    def fail_json(self, msg: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        notes = unread_env()
+        if notes:
+            msg = f"{msg}. Note: {'; '.join(notes)}"
+        return super().fail_json(msg=msg, **kwargs)
+
+
 MAX_TIMEOUT = 3600.0
 
 
@@ -167,7 +203,7 @@ class NitroModule:
     ) -> None:
         spec = dict(argument_spec)
         spec.update(connection_argument_spec())
-        self.module = AnsibleModule(
+        self.module = _AnsibleModule(
             argument_spec=spec,
             supports_check_mode=supports_check_mode,
             mutually_exclusive=list(mutually_exclusive),
@@ -178,6 +214,8 @@ class NitroModule:
         )
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        for note in unread_env():
+            self.module.warn(note[0].upper() + note[1:])
         self.params: dict[str, Any] = self.module.params
         self.check_mode: bool = self.module.check_mode
         self.diff_mode: bool = bool(getattr(self.module, "_diff", False))

@@ -212,6 +212,69 @@ class Rebind:
     restore: Callable[[], Any]
     described: str  # the original bindings: "2 vserver binding(s) and 1 monitor binding(s)"
     listing: Any  # what to bind by hand when binding fails
+    # Make-before-break: the temporary name the replacement is added under, beside the original, and what binds
+    # the members to it. None: the original must go first (NetScaler cannot hold both, e.g. the same IP:port).
+    beside: str | None = None
+    bind_beside: Callable[[], Any] | None = None
+
+
+def temporary_name(name: str, limit: int = 127) -> str:
+    """The name a replacement is added under while the original still serves (renamed into place after)."""
+    suffix = "-recreate"
+    return name[: limit - len(suffix)] + suffix
+
+
+def _recreate_beside(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind) -> None:
+    """Make-before-break: add the replacement under a temporary name, bind its members, delete the original, rename
+    the replacement into place (bindings follow a renamed object). Until the original's delete, a failure leaves the
+    original serving as it was (the replacement is removed again); after it, the replacement serves under the
+    temporary name and the message says how to finish."""
+    body = todo.recreate[0]
+    name, temp = str(body[spec.key]), str(rebind.beside)
+    noun = f"{spec.resource} {name!r}"
+
+    def restated(error: NitroError, message: str) -> NitroError:
+        return error.restated(message, operation="recreate", name=name)
+
+    def undo(step: str, exc: NitroError) -> NitroError:
+        try:
+            client.delete(spec.resource, temp)
+        except NitroError as again:
+            return restated(
+                exc,
+                f"recreate of {noun} failed at {step} ({exc}), and removing its replacement {temp!r} failed too "
+                f"({again}). {noun} still serves, unchanged, with its {rebind.described}; delete {temp!r} by hand",
+            )
+        return restated(
+            exc,
+            f"recreate of {noun} failed at {step}, so nothing was changed in the end: {noun} kept serving, "
+            f"unchanged, with its {rebind.described}, and its replacement {temp!r} was removed again. {exc}",
+        )
+
+    try:
+        client.add(spec.resource, {**body, spec.key: temp}, key=spec.key, converge=False)
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"recreate of {noun} failed at the add of its replacement {temp!r}, so nothing was changed: {noun} "
+            f"still serves, unchanged, with its {rebind.described}. The add failed with: {exc}",
+        ) from None
+    try:
+        (rebind.bind_beside or (lambda: None))()
+    except NitroError as exc:
+        raise undo(f"binding the members of its replacement {temp!r}", exc) from None
+    try:
+        client.delete(spec.resource, name)
+    except NitroError as exc:
+        raise undo(f"the delete of the original {name!r}", exc) from None
+    try:
+        client.rename(spec.resource, temp, name, key=spec.key)
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"{noun} was replaced by {temp!r} with the new values and its members, but renaming {temp!r} to {name!r} "
+            f"failed: {exc}. The replacement serves; rename it by hand to finish",
+        ) from None
 
 
 def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind) -> None:
@@ -262,10 +325,108 @@ def _recreate(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebin
         ) from None
 
 
+def recreate_beside_bulk(
+    client: NitroClient,
+    spec: ResourceSpec,
+    bodies: Sequence[Mapping[str, Any]],
+    temps: Mapping[str, str],
+    rebind: Rebind,
+) -> None:
+    """Make-before-break for many objects, one bulk call per step: add the replacements under their temporary names
+    (``temps``: name -> temporary name), bind them (``rebind.bind_beside``), delete the originals, rename the
+    replacements into place. Until the delete, a failure leaves every original as it was; a failed delete finishes
+    the objects whose original is gone and removes the other replacements; a failed rename lists what to rename."""
+    names = [str(body[spec.key]) for body in bodies]
+    shown = ", ".join(names)
+    replacements = [{spec.key: temps[name]} for name in names]
+
+    def restated(error: NitroError, message: str) -> NitroError:
+        return error.restated(message, operation="recreate")
+
+    try:
+        client.add_bulk(
+            spec.resource, [{**body, spec.key: temps[str(body[spec.key])]} for body in bodies], key=spec.key,
+            onerror="rollback", converge=False,
+        )  # fmt: skip
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"recreate of {spec.resource}(s) {shown} failed at the add of their replacements, so nothing was "
+            f"changed: they still serve, unchanged, with their {rebind.described}. The add failed with: {exc}",
+        ) from None
+    try:
+        (rebind.bind_beside or (lambda: None))()
+    except NitroError as exc:
+        try:
+            client.delete_bulk(spec.resource, replacements, key=spec.key)
+        except NitroError as again:
+            raise restated(
+                exc,
+                f"recreate of {spec.resource}(s) {shown} failed at binding their replacements ({exc}), and removing "
+                f"the replacements failed too ({again}). The originals still serve, unchanged; delete "
+                f"{', '.join(temps[n] for n in names)} by hand",
+            ) from None
+        raise restated(
+            exc,
+            f"recreate of {spec.resource}(s) {shown} failed at binding their replacements, so nothing was changed "
+            f"in the end: they kept serving, unchanged, with their {rebind.described}, and the replacements were "
+            f"removed again. {exc}",
+        ) from None
+    renames = names
+    try:
+        client.delete_bulk(spec.resource, [{spec.key: name} for name in names], key=spec.key)
+    except NitroError as exc:
+        kept = [str(name) for name in exc.not_applied] if exc.applied else names
+        renames = [name for name in names if name not in kept]
+        try:
+            if kept:
+                client.delete_bulk(spec.resource, [{spec.key: temps[name]} for name in kept], key=spec.key)
+            if renames:
+                _rename_bulk(client, spec, renames, temps)
+        except NitroError as again:
+            raise restated(
+                exc,
+                f"recreate of {spec.resource}(s) {shown}: deleting the originals failed ({exc}) and tidying up after "
+                f"it failed too ({again}). Originals kept: {', '.join(kept) or 'none'}; check the objects named "
+                f"{', '.join(temps[n] for n in names)}",
+            ) from None
+        if not renames:
+            raise restated(
+                exc,
+                f"recreate of {spec.resource}(s) {shown} failed at the delete of the originals, so nothing was changed "
+                f"in the end: they kept serving, unchanged, with their {rebind.described}, and the replacements were "
+                f"removed again. {exc}",
+            ) from None
+        raise restated(
+            exc,
+            f"recreate of {spec.resource}(s) {shown} was applied only in part: the delete of the originals failed "
+            f"for {', '.join(kept)} (kept unchanged, their replacements removed); {', '.join(renames)} replaced. "
+            f"{exc}",
+        ) from None
+    try:
+        _rename_bulk(client, spec, renames, temps)
+    except NitroError as exc:
+        raise restated(
+            exc,
+            f"{spec.resource}(s) {shown} were replaced with the new values and their bindings, but renaming the "
+            f"replacements into place failed: {exc}. They serve under their temporary names; rename them by hand: "
+            + ", ".join(f"{temps[n]} -> {n}" for n in renames),
+        ) from None
+
+
+def _rename_bulk(client: NitroClient, spec: ResourceSpec, names: Sequence[str], temps: Mapping[str, str]) -> None:
+    client.action_bulk(
+        spec.resource, "rename", [{spec.key: temps[name], "newname": name} for name in names], key=spec.key,
+        onerror="continue",
+    )  # fmt: skip
+
+
 def apply(client: NitroClient, spec: ResourceSpec, todo: Plan, rebind: Rebind | None = None) -> None:
     """Send the plan: recreates, adds (rollback), updates, enables, disables, deletes; one bulk call each.
     Call it through ``ModuleManager.write``, the one place check mode stops writes."""
-    if todo.recreate:
+    if todo.recreate and rebind is not None and rebind.beside is not None and len(todo.recreate) == 1:
+        _recreate_beside(client, spec, todo, rebind)
+    elif todo.recreate:
         _recreate(client, spec, todo, rebind or Rebind(lambda: None, lambda: None, "bindings", []))
     if todo.add:
         client.add_bulk(spec.resource, todo.add, key=spec.key, onerror="rollback")

@@ -23,10 +23,20 @@ description:
     network stack that owns the host (systemd-networkd, NetworkManager keyfile, ifupdown C(interfaces.d), netplan),
     so the VIPs come back at boot and the stack does not remove them. It tells a running networkd or NetworkManager
     to reload its files (and runs C(netplan generate)), but never restarts or re-applies the network.
-  - O(vips) is the whole set, so a VIP an earlier run added and that is no longer listed is removed.
-  - O(state=absent) removes the VIPs it added (and the listed ones), the dummy device it created, its files, and
-    puts back the sysctl values recorded before its first run when they still hold the values it set. Other
+  - VIPs belong to an O(owner) (one DSR service, for example the vserver's name), recorded with each VIP. O(vips) is
+    the whole set of that owner (a VIP the owner added earlier and no longer lists is removed), while the VIPs of
+    other owners stay. A VIP held by several owners stays until the last of them removes it. With O(exclusive=true)
+    O(vips) is the whole set of the host, and the VIPs of every other owner are removed.
+  - The record (the sysctl values from before, each VIP with its owner) is written B(before) anything changes, so
+    O(state=absent) also undoes a run that failed half way.
+  - O(state=absent) removes the VIPs its owner holds (also when O(vips) is empty; listed VIPs no owner holds are
+    removed too), the dummy device it created once no VIP is left there, and, with the last owner, its files, and
+    puts back the sysctl values recorded before the first run when they still hold the values it set. Other
     addresses, also on C(lo), are never touched.
+  - Refuses, before any change, a VIP that is an address of another interface or a gateway of any route of the
+    host (holding the router's address locally cuts the host off from it), and a O(dummy_name) outside the safe set.
+  - After adding the VIPs it waits, at most 10 seconds, until C(ip route get) reports each VIP as C(local) and no VIP
+    is C(tentative), because the kernel installs an IPv6 address's local route asynchronously.
 author:
   - adcops.netscaler maintainers (@adcops)
 options:
@@ -47,9 +57,25 @@ options:
     choices: [auto, dummy, lo]
     default: auto
   dummy_name:
-    description: Name of the dummy device.
+    description:
+      - Name of the dummy device. 1 to 15 letters, digits, V(_) or V(-), starting with a letter or digit, and not
+        V(all), V(default) or V(lo); anything else is refused before any change, because the name is written into
+        files that a shell (ifupdown), systemd, NetworkManager and netplan read.
     type: str
     default: dsr0
+  owner:
+    description:
+      - The owner of the listed VIPs, usually the DSR service (vserver) they belong to. Each VIP is recorded with its
+        owner, so several services share a backend and each is added and removed on its own.
+      - Records written before owners existed belong to V(default).
+    type: str
+    default: default
+  exclusive:
+    description:
+      - With V(true), O(vips) is the whole set of VIPs the module holds on this host. With O(state=present) the VIPs
+        of other owners are removed, with O(state=absent) every recorded VIP of every owner is removed.
+    type: bool
+    default: false
   network_stack:
     description:
       - The network configuration system that persists the VIPs. V(auto) detects it (a netplan configuration,
@@ -110,12 +136,37 @@ EXAMPLES = r"""
     interface: lo
     persist: false
 
-- name: Remove everything an earlier run added
+- name: Two DSR services on the same backend, each with its own VIP
+  adcops.netscaler.dsr_loopback:
+    vips: ["{{ item.vip }}"]
+    owner: "{{ item.name }}"
+  loop:
+    - {name: dsr-web, vip: 192.0.2.10}
+    - {name: dsr-api, vip: 192.0.2.11}
+
+- name: Remove the VIPs of one service (found in the record), the other keeps its VIP
+  adcops.netscaler.dsr_loopback:
+    owner: dsr-api
+    state: absent
+
+- name: Remove everything every earlier run added, for every owner
   adcops.netscaler.dsr_loopback:
     state: absent
+    exclusive: true
 """
 
 RETURN = r"""
+owner:
+  description: The owner the run acted for.
+  returned: always
+  type: str
+  sample: dsr-web
+held_by_others:
+  description: VIPs (with their owner) that other owners still hold after this run.
+  returned: always
+  type: list
+  elements: str
+  sample: ["192.0.2.11/32 (dsr-api)"]
 interface:
   description: The device that holds the VIPs.
   returned: always
@@ -161,8 +212,8 @@ checks:
     uplinks: {"eth0": {"arp_ignore": 1, "arp_ignore_ok": true, "arp_announce": 2, "arp_announce_ok": true}}
 removed_addresses:
   description:
-    - Addresses removed. With O(state=absent) the VIPs; with O(state=present) VIPs an earlier run added that are no
-      longer listed.
+    - Addresses removed. With O(state=absent) the owner's VIPs that no other owner holds; with O(state=present) VIPs
+      the owner (or, with O(exclusive=true), any owner) added earlier that are no longer listed.
   returned: always
   type: list
   elements: str
@@ -198,6 +249,8 @@ def main() -> None:
             "vips": {"type": "list", "elements": "str", "default": []},
             "interface": {"type": "str", "choices": ["auto", "dummy", "lo"], "default": "auto"},
             "dummy_name": {"type": "str", "default": "dsr0"},
+            "owner": {"type": "str", "default": "default"},
+            "exclusive": {"type": "bool", "default": False},
             "network_stack": {
                 "type": "str",
                 "choices": ["auto", "networkd", "networkmanager", "ifupdown", "netplan", "none"],
@@ -218,8 +271,14 @@ def main() -> None:
     except DsrError as exc:
         module.fail_json(msg=str(exc), changed=False)
     except (RuntimeError, OSError, ValueError) as exc:  # ValueError: an iproute2 without JSON output (ip -j)
-        # something was applied already: say so, and what
-        module.fail_json(msg=str(exc), changed=bool(host.changes), applied=host.changes)
+        # something was applied already: say so, and what; the record was written first, so absent can undo it
+        msg = str(exc)
+        if host.changes:
+            msg += (
+                f"; applied before the failure: {', '.join(host.changes)}; the rest was not applied; "
+                f"state=absent with owner={module.params['owner']!r} puts back what the record holds"
+            )
+        module.fail_json(msg=msg, changed=bool(host.changes), applied=host.changes)
     diff = result.pop("diff")
     if module._diff:
         result["diff"] = diff

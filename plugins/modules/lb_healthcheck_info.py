@@ -29,6 +29,9 @@ options:
         applied to that vserver's entry (so C(members[?state=='DOWN'].name) lists the DOWN members), otherwise
         to the list of all entries.
       - Needs the Python library C(jmespath) on the host that runs the module.
+      - A query that fails on the data (a function given a value of the wrong type) fails the task naming O(query),
+        the error and the type met. A query whose result grows without bound (for example C([@,@]|) repeated) is
+        stopped after 10 s, a list of 100,000 items or a result of 200,000 values, and fails saying so.
     type: str
 extends_documentation_fragment:
   - adcops.netscaler.connection
@@ -114,6 +117,7 @@ query_result:
   type: raw
 """
 
+import time
 import traceback
 from typing import Any
 
@@ -145,6 +149,74 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._validate import 
 )
 
 OPTIONS = Options(Option("vserver", convert=nitro_name), Option("query"))
+
+# Bounds of a query. A short expression can grow its result exponentially ("[@,@]|" repeated doubles it each time;
+# "[@,@][]|" doubles a flat list): it fails with a message instead of filling the memory or running for ever.
+QUERY_SECONDS = 10.0  # time spent evaluating
+QUERY_LIST_ITEMS = 100_000  # length of any list the evaluation builds
+QUERY_RESULT_NODES = 200_000  # values in the result as it would be returned (a shared value counts each time)
+
+
+class QueryTooLarge(Exception):
+    pass
+
+
+def bounded_interpreter() -> Any:
+    """A JMESPath tree interpreter that checks, at every node it evaluates, the time spent and the length of what the
+    node returned."""
+
+    class Bounded(jmespath.visitor.TreeInterpreter):  # type: ignore[name-defined,misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.deadline = time.monotonic() + QUERY_SECONDS
+
+        def visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:
+            if time.monotonic() > self.deadline:
+                raise QueryTooLarge(f"it ran for more than {QUERY_SECONDS:g} s")
+            value = super().visit(node, *args, **kwargs)
+            if isinstance(value, list) and len(value) > QUERY_LIST_ITEMS:
+                raise QueryTooLarge(f"it built a list of more than {QUERY_LIST_ITEMS:,} items")
+            return value
+
+    return Bounded()
+
+
+def result_size_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` has more than ``limit`` values once written out; stops counting at the limit, so a result
+    that shares one list many times over is not walked in full."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def run_query(query: str, expression: Any, target: Any) -> Any:
+    """Evaluate a compiled query on the module's result; every failure names ``query``, never a traceback."""
+    try:
+        found = bounded_interpreter().visit(expression.parsed, target)
+    except QueryTooLarge as exc:
+        raise InvalidOptions(f"query: {query!r} was stopped because its result grows without bound: {exc}") from None
+    except jmespath.exceptions.JMESPathTypeError as exc:
+        expected = " or ".join(str(t) for t in (exc.expected_types or [])) or "another type"
+        raise InvalidOptions(
+            f"query: {query!r} failed on the data with {type(exc).__name__}: {exc.function_name}() takes "
+            f"{expected}, but met a value of type {exc.actual_type}"
+        ) from None
+    except (jmespath.exceptions.JMESPathError, TypeError, ValueError) as exc:
+        raise InvalidOptions(f"query: {query!r} failed on the data: {type(exc).__name__}: {exc}") from None
+    if result_size_exceeds(found, QUERY_RESULT_NODES):
+        raise InvalidOptions(
+            f"query: {query!r} was stopped because its result grows without bound: it would return more than "
+            f"{QUERY_RESULT_NODES:,} values"
+        )
+    return found
 
 
 class HealthcheckInfoManager(ModuleManager):
@@ -182,7 +254,7 @@ class HealthcheckInfoManager(ModuleManager):
             result["healthcheck"] = entries[0]
             target = entries[0]
         if self.expression is not None:
-            result["query_result"] = self.expression.search(target)
+            result["query_result"] = run_query(self.params["query"], self.expression, target)
         return result
 
     def entry(

@@ -167,14 +167,22 @@ options:
     type: int
   recreate:
     description:
-      - When an immutable attribute (O(servicetype), O(port), O(servername), O(td)) differs, delete the service
-        and add it again with the wanted values, then restore its lbvserver bindings and custom monitor bindings.
+      - When an immutable attribute (O(servicetype), O(port), O(servername), O(td)) differs, replace the service by
+        one with the wanted values, with its lbvserver bindings and custom monitor bindings.
       - Options not given are carried over from the existing service.
       - The bindings are read with two GETs for all recreated services together, and restored with one bulk
         bind per binding type.
-      - If the re-add fails (NITRO rejects a new value), the services are put back exactly as they were, with
-        their bindings, weights and monitor bindings, and the task fails saying so. If putting them back fails too,
-        the task fails listing everything that was removed and not restored.
+      - B(Make-before-break) when the replacement uses another server, port or traffic domain. The replacements
+        are added under the temporary names C(<name>-recreate) and bound (monitors, then vservers), then the
+        originals are deleted and the replacements renamed into place (NITRO C(rename), one bulk request each).
+        The vservers never lose the member; while both are bound (between two requests) they balance over both.
+        If the add or the bind of the replacements fails, the originals are left as they were and the task fails
+        saying so.
+      - B(Delete-first) when only O(servicetype) changes on the same server and port (NetScaler is assumed not to
+        hold both; inferred, not verified on an appliance). The vservers lack the member for two requests (the add
+        and the bind). If the re-add fails (NITRO rejects a new value), the services are put back exactly as they
+        were, with their bindings, weights and monitor bindings, and the task fails saying so. If putting them back
+        fails too, the task fails listing everything that was removed and not restored.
     type: bool
     default: false
   keep_bound:
@@ -298,7 +306,12 @@ kept:
   type: dict
   sample: {"web-01": ["vs-other"]}
 recreated:
-  description: Names of the services that were deleted and added again because an immutable attribute changed.
+  description: Names of the services that were replaced because an immutable attribute changed.
+  returned: success
+  type: list
+  elements: str
+recreated_beside:
+  description: Those of RV(recreated) replaced make-before-break (see O(recreate)); the others were delete-first.
   returned: success
   type: list
   elements: str
@@ -309,6 +322,9 @@ deleted_servers:
   elements: str
 """
 
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port
@@ -320,7 +336,15 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options, flag
-from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Plan, Rebind, apply, index_by, plan
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import (
+    Plan,
+    Rebind,
+    apply,
+    index_by,
+    plan,
+    recreate_beside_bulk,
+    temporary_name,
+)
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     ApplianceStateError,
     InvalidOptions,
@@ -432,18 +456,56 @@ class ServiceManager(ModuleManager):
             shown = "; ".join(missing[:10]) + (f"; and {len(missing) - 10} more" if len(missing) > 10 else "")
             raise ApplianceStateError(f"cannot create missing service(s) without the options NITRO requires: {shown}")
 
-    def rebind(self, names: list[str]) -> Rebind:
-        """A recreate restores each service's vserver bindings (weight, order) and custom monitor bindings."""
+    def rebind(self, names: list[str], temps: dict[str, str] | None = None) -> Rebind:
+        """A recreate restores each service's vserver bindings (weight, order) and custom monitor bindings. With
+        ``temps`` (name -> temporary name) the replacements added beside the originals are bound instead."""
         vs_binds, mon_binds = service_bindings(self.client, set(names))
 
-        def bind() -> None:
-            if mon_binds:
-                self.client.bind_bulk("service_lbmonitor_binding", mon_binds, onerror="rollback")
-            if vs_binds:
-                self.client.bind_bulk("lbvserver_service_binding", vs_binds, onerror="rollback")
+        def bind_to(rename: dict[str, str]) -> None:
+            mons = [{**b, "name": rename.get(b["name"], b["name"])} for b in mon_binds]
+            vss = [{**b, "servicename": rename.get(b["servicename"], b["servicename"])} for b in vs_binds]
+            if mons:
+                self.client.bind_bulk("service_lbmonitor_binding", mons, onerror="rollback")
+            if vss:
+                self.client.bind_bulk("lbvserver_service_binding", vss, onerror="rollback")
 
         described = f"{len(vs_binds)} vserver binding(s) and {len(mon_binds)} monitor binding(s)"
-        return Rebind(bind=bind, restore=bind, described=described, listing=vs_binds + mon_binds)
+        bind = partial(bind_to, {})
+        rebind = Rebind(bind=bind, restore=bind, described=described, listing=vs_binds + mon_binds)
+        if temps:
+            rebind.bind_beside = partial(bind_to, temps)
+        return rebind
+
+    @staticmethod
+    def coexists(have: dict[str, Any], body: dict[str, Any]) -> bool:
+        """Can NetScaler hold the replacement beside the original? Not on the same server, port and traffic domain
+        (a change of servicetype alone); inferred, not verified on an appliance, so such a change stays delete-first."""
+        same_server = (body.get("servername") is not None and body["servername"] == have.get("servername")) or (
+            body.get("ip") is not None and ip_normalizer(body["ip"]) == ip_normalizer(have.get("ipaddress"))
+        )
+        same_port = normalize_port(body.get("port")) == normalize_port(have.get("port"))
+        return not (same_server and same_port and str(body.get("td") or 0) == str(have.get("td") or 0))
+
+    def converge(self, todo: Plan, existing: dict[str, dict[str, Any]]) -> tuple[Callable[[], None], dict[str, str]]:
+        """The write of the plan: recreates beside the originals where NetScaler can hold both (make-before-break),
+        the others delete-first with the rest of the plan. Returns it with the temporary names used."""
+        beside = [body for body in todo.recreate if self.coexists(existing[str(body["name"])], body)]
+        temps = {str(body["name"]): temporary_name(str(body["name"])) for body in beside}
+        first = [body for body in todo.recreate if str(body["name"]) not in temps]
+        rest = replace(
+            todo,
+            recreate=first,
+            restore=[body for body in todo.restore if str(body["name"]) not in temps],
+        )
+        first_rebind = self.rebind([str(body["name"]) for body in first]) if first else None
+        beside_rebind = self.rebind(list(temps), temps) if temps else None
+
+        def write() -> None:
+            if beside_rebind is not None:
+                recreate_beside_bulk(self.client, SPEC, beside, temps, beside_rebind)
+            apply(self.client, SPEC, rest, first_rebind)
+
+        return write, temps
 
     def run(self) -> dict[str, Any]:
         existing = self.read()
@@ -452,11 +514,11 @@ class ServiceManager(ModuleManager):
         kept = self.keep_unmarked(todo, existing) if self.params["delete_if_comment"] is not None else {}
         if self.params["keep_bound"] and todo.delete:
             kept.update(self.keep_bound(todo))
-        rebind = self.rebind(todo.recreated) if todo.recreate else None
         servers = self.unused_servers(todo.delete, existing) if self.params["purge_servers"] and todo.delete else []
         changed = todo.changed
+        write, temps = self.converge(todo, existing)
         if changed:
-            self.write(apply, self.client, SPEC, todo, rebind)
+            self.write(write)
         if servers:
             self.write(self.client.delete_bulk, "server", [{"name": server} for server in servers])
 
@@ -469,6 +531,7 @@ class ServiceManager(ModuleManager):
         extra: dict[str, Any] = {
             "summary": todo.counts,
             "recreated": todo.recreated,
+            "recreated_beside": sorted(temps),
             "kept": kept,
             "deleted_servers": servers,
         }

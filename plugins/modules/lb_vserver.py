@@ -110,7 +110,10 @@ options:
     elements: raw
   servicegroups:
     description:
-      - Service groups to bind, like O(services) (a name or C(name), C(weight), C(order)).
+      - Service groups to bind, like O(services): a name or a dict with C(name) and optional C(order).
+      - A C(weight) is refused before any request. NetScaler keeps no weight on a service group binding (it answers
+        errorcode 1093, C(Argument pre-requisite missing [weight, serviceName])); the members of the group carry the
+        weights.
       - When omitted, service group bindings are left alone.
     type: list
     elements: raw
@@ -124,9 +127,22 @@ options:
     default: true
   recreate:
     description:
-      - When an immutable attribute (O(servicetype), O(port), O(td)) differs, delete the vserver and add it again
-        with the wanted values, then bind its services and service groups again (the listed ones, or the existing
-        ones when O(services)/O(servicegroups) is omitted). Options not given are carried over.
+      - When an immutable attribute (O(servicetype), O(port), O(td)) differs, replace the vserver by one with the
+        wanted values and bind it to its services and service groups (the listed ones, or the existing ones when
+        O(services)/O(servicegroups) is omitted). Options not given are carried over.
+      - B(Make-before-break) when the replacement listens elsewhere than the original (another port, address or
+        traffic domain, or a non-addressable vserver), the replacement is added under the temporary name
+        C(<name>-recreate) and bound, then the original is deleted and the replacement renamed to O(name) (NITRO
+        C(rename); bindings follow the object). The original's address and port serve until its delete and the new
+        ones from their bind on, so the VIP is never down; only during the one rename request does no vserver
+        carry the name. If the add or the bind of the replacement fails, the original is left as it was (the
+        replacement is removed again).
+      - B(Delete-first) when the replacement would listen on the same address, port and traffic domain (a change of
+        O(servicetype) only), since NetScaler cannot hold two vservers there. The original is deleted, the
+        replacement added, then bound. The VIP does not answer for two requests (the add and the bind, typically
+        well under a second). If the add fails, the original is put back with its bindings.
+      - Either way, what the module does not manage (policies, certificates, references from other objects by
+        name) is not carried over.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -202,7 +218,7 @@ bindings:
       type: list
       elements: dict
     servicegroups:
-      description: Rows of C(lbvserver_servicegroup_binding) (C(servicegroupname), C(weight), ...).
+      description: Rows of C(lbvserver_servicegroup_binding) (C(servicegroupname), C(order), ...).
       type: list
       elements: dict
 services_before:
@@ -215,9 +231,15 @@ services_before:
   elements: str
   sample: ["web-1", "web-2"]
 recreated:
-  description: Whether the vserver was deleted and added again because an immutable attribute changed.
+  description: Whether the vserver was replaced because an immutable attribute changed.
   returned: success
   type: bool
+recreate_mode:
+  description:
+    - How the vserver was (or, in check mode, would be) replaced, see O(recreate).
+  returned: when an immutable attribute differs and O(recreate=true)
+  type: str
+  choices: [make-before-break, delete-first]
 """
 
 from functools import partial
@@ -238,7 +260,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
-from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Rebind, apply, plan
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Rebind, apply, plan, temporary_name
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     ApplianceStateError,
     InvalidOptions,
@@ -323,6 +345,15 @@ class VserverManager(ModuleManager):
         self.members = {
             kind.option: parse_members(kind.option, params[kind.option], problems) for kind in BINDING_KINDS
         }
+        for index, item in enumerate(params["servicegroups"] or []):
+            if isinstance(item, dict) and item.get("weight") is not None:
+                # NITRO answers 400/1093 "Argument pre-requisite missing [weight, serviceName]" (netscaler.adc
+                # issue #191); bound with servicename instead, the weight would not show in the binding, so it could
+                # never compare equal.
+                problems.add(
+                    f"servicegroups[{index}].weight: NetScaler takes no weight on a service group binding; give each "
+                    "member its weight in the service group instead"
+                )
         problems.raise_any()
         self.purge = {"services": params["purge_services"], "servicegroups": params["purge_servicegroups"]}
         # Rule 2329 is checked now when the given options settle it; otherwise after the GET, still before writes.
@@ -335,7 +366,16 @@ class VserverManager(ModuleManager):
     def check_create(self) -> None:
         want = self.want
         if want["servicetype"] is None:
-            raise ApplianceStateError(f"lbvserver {want['name']} does not exist; servicetype is required to create it")
+            # Without servicetype the task can only be meant for an existing vserver (the quiet_vip role sends name
+            # and icmpvsrresponse): say that it is missing, not which option would create it.
+            given = [key for key in ("name", *SPEC.attributes) if want.get(key) is not None]
+            given += [kind.option for kind in BINDING_KINDS if self.members[kind.option] is not None]
+            what = "reads" if given == ["name"] else "changes"
+            raise ApplianceStateError(
+                f"lbvserver {want['name']} does not exist. This task gives only {', '.join(given)}, so it {what} an "
+                "existing vserver and never creates one; check the name (to create the vserver, give servicetype, "
+                "and ipv46 and port for an addressable one)"
+            )
         if want["ipv46"] not in (None, "*") and want["port"] is None:
             raise ApplianceStateError(
                 f"lbvserver {want['name']} does not exist; port is required to create it with ipv46 {want['ipv46']}"
@@ -343,7 +383,11 @@ class VserverManager(ModuleManager):
         if want["ipv46"] is None and want["port"] is not None:
             raise ApplianceStateError("port needs ipv46: a vserver without an address has no port")
 
-    def plan_members(self, bound: dict[str, dict[str, dict[str, Any]]], recreate: bool) -> BindingPlan:
+    def plan_members(
+        self, bound: dict[str, dict[str, dict[str, Any]]], recreate: bool, target: str | None = None
+    ) -> BindingPlan:
+        """The binding changes; a recreate binds its members to ``target`` (the replacement's temporary name when
+        it is added beside the original)."""
         if self.want["state"] == "absent":
             return BindingPlan()
         if not recreate:
@@ -359,18 +403,37 @@ class VserverManager(ModuleManager):
                 wanted[kind.option] = given
             else:
                 wanted[kind.option] = {**old, **given}
-        return plan_bindings(self.want["name"], wanted, {}, {})
+        return plan_bindings(target or self.want["name"], wanted, {}, {})
 
-    def rebind(self, bound: dict[str, dict[str, dict[str, Any]]], bindings: BindingPlan) -> Rebind:
-        """A recreate binds the planned members; a failed re-add puts the old bindings (weight, order) back."""
+    def rebind(self, bound: dict[str, dict[str, dict[str, Any]]], bindings: BindingPlan, beside: str | None) -> Rebind:
+        """A recreate binds the planned members; a failed re-add puts the old bindings (weight, order) back. Beside
+        the original, the members are bound to the replacement's temporary name instead."""
         old = {kind.option: members_of(bound[kind.option]) for kind in BINDING_KINDS}
         count = sum(len(members) for members in old.values())
-        return Rebind(
+        rebind = Rebind(
             bind=partial(apply_bindings, self.client, bindings),
             restore=partial(apply_bindings, self.client, plan_bindings(self.want["name"], old, {}, {})),
             described=f"{count} binding(s)",
             listing=bindings.bind,
         )
+        if beside is not None:
+            rebind.beside = beside
+            rebind.bind_beside = partial(apply_bindings, self.client, self.plan_members(bound, True, beside))
+        return rebind
+
+    @staticmethod
+    def coexists(have: dict[str, Any], body: dict[str, Any]) -> bool:
+        """Can NetScaler hold the replacement beside the original? Not on the same IP:port in the same traffic
+        domain (two vservers cannot listen on one address and port); always for a non-addressable vserver."""
+
+        def endpoint(obj: dict[str, Any]) -> tuple[Any, ...] | None:
+            address = ip_normalizer(obj.get("ipv46"))
+            if address in (None, "", "0.0.0.0", "::"):
+                return None
+            return address, normalize_port(obj.get("port")), str(obj.get("td") or 0)
+
+        old, new = endpoint(have), endpoint(body)
+        return old is None or new is None or old != new
 
     def run(self) -> dict[str, Any]:
         want = self.want
@@ -391,8 +454,9 @@ class VserverManager(ModuleManager):
         recreate = bool(todo.recreate)
         bindings = self.plan_members(bound, recreate)
         changed = todo.changed or bindings.changed
+        beside = temporary_name(name) if recreate and have and self.coexists(have, todo.recreate[0]) else None
         if todo.changed:
-            self.write(apply, client, SPEC, todo, self.rebind(bound, bindings) if recreate else None)
+            self.write(apply, client, SPEC, todo, self.rebind(bound, bindings, beside) if recreate else None)
         if bindings.changed and not recreate:
             self.write(apply_bindings, client, bindings)
 
@@ -406,6 +470,8 @@ class VserverManager(ModuleManager):
                     after[kind.option] = bindings.after[kind.option]
 
         extra: dict[str, Any] = {"recreated": bool(recreate and changed), "services_before": sorted(bound["services"])}
+        if recreate:
+            extra["recreate_mode"] = "make-before-break" if beside else "delete-first"
         if want["state"] != "absent":
             if changed and not self.check_mode:
                 shown = client.get_one("lbvserver", name) or {}

@@ -44,8 +44,11 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - Mark the task C(no_log) so that the registered token is never shown; the token options of every module of
-    this collection are C(no_log) already.
+  - The module's action plugin hides a result that carries a token from every output (as C(no_log) would), and only
+    that result, so a failed login shows its reason (HTTP status, NITRO errorcode, message, what to check) on every
+    supported ansible-core; C(register) still holds the token for later tasks. Do not mark the task C(no_log); on
+    ansible-core 2.16 to 2.18 that hides the reason of a failure too. The token options of every module of this
+    collection are C(no_log) already.
   - O(save_config) is ignored, since a session changes no configuration.
 seealso:
   - module: adcops.netscaler.lb_vserver
@@ -67,8 +70,7 @@ EXAMPLES = r"""
       block:
         - name: Log in once
           adcops.netscaler.nitro_session:
-          register: nitro
-          no_log: true
+          register: nitro  # the token is hidden from the output, not from later tasks
 
         - name: Every later task of the group uses the session
           adcops.netscaler.lb_vserver:
@@ -81,7 +83,6 @@ EXAMPLES = r"""
           adcops.netscaler.nitro_session:
             state: absent
           when: nitro.nitro_auth_token is defined
-          no_log: true
 """
 
 RETURN = r"""

@@ -9,8 +9,8 @@ module: role_plan
 short_description: Check a role's variables before the role writes anything (the roles' plan step)
 version_added: 1.1.0
 description:
-  - The first task of the roles M(adcops.netscaler.healthchecked_pool), M(adcops.netscaler.dsr_vserver) and
-    M(adcops.netscaler.quiet_vip). It runs on the controller and sends no request.
+  - The first task of the roles M(adcops.netscaler.healthchecked_pool), M(adcops.netscaler.dsr_vserver),
+    M(adcops.netscaler.quiet_vip) and M(adcops.netscaler.pool_member). It runs on the controller and sends no request.
   - Reads every variable of the play that starts with the role's name, checks each one with the same rules the
     modules apply (option tables, ranges, choices, names and their NetScaler length limits, a response time
     below the interval), and fails with every problem at once, each named by the role variable that was set.
@@ -30,7 +30,7 @@ options:
     description: The role whose variables are checked.
     type: str
     required: true
-    choices: [healthchecked_pool, dsr_vserver, quiet_vip]
+    choices: [healthchecked_pool, dsr_vserver, quiet_vip, pool_member]
   planned:
     description: With O(current), the RV(plan) of the first call.
     type: dict
@@ -82,7 +82,11 @@ from ansible.module_utils.basic import AnsibleModule
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "role": {"type": "str", "required": True, "choices": ["healthchecked_pool", "dsr_vserver", "quiet_vip"]},
+            "role": {
+                "type": "str",
+                "required": True,
+                "choices": ["healthchecked_pool", "dsr_vserver", "quiet_vip", "pool_member"],
+            },
             "planned": {"type": "dict"},
             "current": {"type": "dict"},
         },

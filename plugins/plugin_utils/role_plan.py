@@ -38,6 +38,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._validate import 
     port,
 )
 from ansible_collections.adcops.netscaler.plugins.modules.lb_healthcheck import OPTIONS as HEALTHCHECK
+from ansible_collections.adcops.netscaler.plugins.modules.lb_pool_member import OPTIONS as POOL_MEMBER
 from ansible_collections.adcops.netscaler.plugins.modules.lb_vserver import LBMETHODS, PERSISTENCE
 from ansible_collections.adcops.netscaler.plugins.modules.ns_ip_icmp import OPTIONS as NSIP_ICMP
 
@@ -186,7 +187,7 @@ def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | N
         else:
             items.append(parsed)
     if bad:
-        inputs.problems.add(f"{inputs.label('member_list')}: {', '.join(map(repr, bad))} is not {syntax}")
+        inputs.problems.add(f"{inputs.label('member_list')}: {', '.join(bad)} is not {syntax}")
     if not structured and not flat:
         return None
     return items
@@ -202,7 +203,7 @@ def pool_token(token: str) -> dict[str, Any] | None:
         host, sep, rest = token.partition(":")
         if not sep:
             return None
-    port_text, _, weight = rest.partition(":")
+    port_text, _sep, weight = rest.partition(":")
     if not port_text or (weight and not weight.isdigit()):
         return None
     item: dict[str, Any] = {"ip": host, "port": port_text}
@@ -556,7 +557,9 @@ def dsr_vserver(inputs: Inputs) -> dict[str, Any]:
 def quiet_vip(inputs: Inputs) -> dict[str, Any]:
     vservers = words(inputs.raw("vservers"))
     if not vservers:
-        inputs.problems.add(f"{inputs.label('vservers')}: name at least one lbvserver (got {inputs.raw('vservers')!r})")
+        inputs.problems.add(
+            f"{inputs.label('vservers')} must name at least one lbvserver (got {inputs.raw('vservers')!r})"
+        )
     names = [inputs.problems.check(nitro_name, f"{inputs.label('vservers')}[{i}]", v) for i, v in enumerate(vservers)]
     out: dict[str, Any] = {"vservers": [n for n in names if n]}
     for key, default in (
@@ -571,10 +574,55 @@ def quiet_vip(inputs: Inputs) -> dict[str, Any]:
     return out
 
 
+def pool_member(inputs: Inputs) -> dict[str, Any]:
+    """One backend drained from or enabled in its pools: lb_pool_member's options, checked by its own table."""
+    problems, label = inputs.problems, inputs.label
+    state = inputs.raw("state")
+    if state is None or str(state).strip() == "":
+        problems.add(f"{label('state')}: required; drained (take the backend out gracefully) or enabled (put it back)")
+    else:
+        state = inputs.check("state", one_of, state, POOL_MEMBER["state"].choices or ())
+    pools = words(inputs.raw("pools"))
+    if not pools:
+        problems.add(f"{label('pools')}: name at least one lbvserver the backend is a member of")
+    checked = [problems.check(nitro_name, f"{label('pools')}[{i}]", p) for i, p in enumerate(pools)]
+    out: dict[str, Any] = {"state": state, "pools": [n for n in checked if n]}
+    services = words(inputs.raw("services"))
+    if services:
+        out["services"] = [
+            n for n in (problems.check(nitro_name, f"{label('services')}[{i}]", v) for i, v in enumerate(services)) if n
+        ]
+        if inputs.raw("port") not in (None, ""):
+            problems.add(f"{label('port')}: applies to {label('address')}, not to {label('services')}")
+    else:
+        # The default is the host's ansible_host, else its inventory name (defaults/main.yml).
+        address = inputs.text("address")
+        if not address:
+            problems.add(f"{label('address')}: required (the backend's IP address), or name {label('services')}")
+        else:
+            out["address"] = inputs.check(
+                "address", ip, address, kind="IP address; set it (or ansible_host) to the backend's address, or name "
+                f"its services in {label('services')}",
+            )  # fmt: skip
+        if inputs.raw("port") not in (None, ""):
+            out["port"] = str(inputs.check("port", port, inputs.raw("port")))
+    delay = inputs.number("delay", *(POOL_MEMBER["delay"].range or (0, 2**31 - 1)))
+    if delay is not None:
+        if state == "enabled":
+            problems.add(f"{label('delay')}: applies only to {label('state')}: drained")
+        out["delay"] = delay
+    for key in ("drain_timeout", "up_timeout"):
+        out[key] = inputs.number(key, *(POOL_MEMBER[key].range or (0, 86400)), POOL_MEMBER[key].default)
+    out["on_timeout"] = inputs.choice("on_timeout", POOL_MEMBER["on_timeout"].choices or (), "fail")
+    out["allow_last"] = inputs.flag("allow_last")
+    return out
+
+
 ROLES: dict[str, Callable[[Inputs], dict[str, Any]]] = {
     "healthchecked_pool": healthchecked_pool,
     "dsr_vserver": dsr_vserver,
     "quiet_vip": quiet_vip,
+    "pool_member": pool_member,
 }
 
 

@@ -44,6 +44,8 @@ def test_tarball_ships_every_module_role_and_playbook(members: dict[str, tarfile
         ("plugins/modules", "*.py"),
         ("plugins/modules", "*.ps1"),
         ("plugins/module_utils", "*.*"),
+        ("plugins/plugin_utils", "*.py"),
+        ("plugins/action", "*.py"),
         ("roles", "*/tasks/main.yml"),
         ("playbooks", "*.yml"),
     ):

@@ -58,14 +58,15 @@ def test_recreate_service_with_https_is_rejected_before_any_request(msim, row: R
 
 
 def test_recreate_service_readd_fails_restores_everything(msim, row: Row) -> None:
+    """A servicetype change on the same server and port: delete-first."""
     seed_bound_service(msim)
     before = snapshot(msim)
     msim.clear_requests()
     # the first POST service is the bulk rm (let it through), the next is the re-add: fail it
     msim.fault("stall", method="POST", path="config/service$", seconds=0)
     msim.fault("bulk_fail", method="POST", path="config/service$", at_item=0, errorcode=1097)
-    row.expected = "fails, changed=true, says restored; service, weight-3 and monitor bindings back"
-    result = run(msim, "lb_service", {"name": "s1", "port": 8080, "recreate": True})
+    row.expected = "delete-first; fails, changed=true, says restored; service, weight-3 and monitor bindings back"
+    result = run(msim, "lb_service", {"name": "s1", "servicetype": "TCP", "recreate": True})
     row.happened = outcome(result)
     after = snapshot(msim)
     row.lost = "no" if after == before else f"{before} -> {after}"
@@ -75,12 +76,43 @@ def test_recreate_service_readd_fails_restores_everything(msim, row: Row) -> Non
     assert after == before
 
 
+@pytest.mark.parametrize(
+    ("step", "faults", "changed"),
+    [
+        ("add", [("status", "POST", "config/service$", {"count": -1, "status": 500})], False),
+        ("bind", [("bulk_fail", "PUT", "lbvserver_service_binding$", {"at_item": 0})], True),
+        (
+            "delete",
+            [("stall", "POST", "config/service$", {"seconds": 0}), ("bulk_fail", "POST", "config/service$", {})],
+            True,
+        ),
+    ],
+    ids=["svc-mbb-add-refused-persistently", "svc-mbb-bind-fails", "svc-mbb-delete-of-original-fails"],
+)
+def test_recreate_service_port_change_beside_fails(msim, row: Row, step: str, faults: list, changed: bool) -> None:
+    """A port change: the replacement is added beside the original; a failure before the original is deleted leaves
+    it serving, unchanged (before: delete-first, so a refused add and a refused restore lost the service)."""
+    seed_bound_service(msim)
+    before = snapshot(msim)
+    for kind, method, path, extra in faults:
+        msim.fault(kind, method=method, path=path, **extra)
+    row.expected = f"fails at the {step}; s1, its weight-3 and monitor bindings untouched; no s1-recreate left"
+    result = run(msim, "lb_service", {"name": "s1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    after = snapshot(msim)
+    row.lost = "no" if after == before else f"{before} -> {after}"
+    assert result.get("failed") is True and result["changed"] is changed
+    assert "nothing was changed" in result["msg"] and "serv" in result["msg"] and ", unchanged, " in result["msg"]
+    assert after == before and "s1-recreate" not in msim.state()["service"]
+
+
 def test_recreate_vserver_readd_fails_restores_everything(msim, row: Row) -> None:
+    """A servicetype change on the same IP:port: NetScaler cannot hold both vservers, so the original goes first."""
     seed_bound_service(msim)
     before = snapshot(msim)
     msim.fault("bulk_fail", method="POST", path="config/lbvserver$", at_item=0, errorcode=1097)
-    row.expected = "fails, changed=true, says restored; vserver and its weight-3 binding back"
-    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.expected = "delete-first; fails, changed=true, says restored; vserver and its weight-3 binding back"
+    result = run(msim, "lb_vserver", {"name": "v1", "servicetype": "TCP", "recreate": True})
     row.happened = outcome(result)
     after = snapshot(msim)
     row.lost = "no" if after == before else f"{before} -> {after}"
@@ -88,6 +120,68 @@ def test_recreate_vserver_readd_fails_restores_everything(msim, row: Row) -> Non
     assert result.get("failed") is True and result["changed"] is True
     assert "restored exactly as it was" in result["msg"]
     assert after == before
+
+
+def test_recreate_vserver_port_change_under_persistent_add_failure(msim, row: Row) -> None:
+    """Before (delete-first for every change): the vserver was deleted, every add refused, the restore too, and
+    the vserver and its bindings were gone. Now the replacement is added beside the original first."""
+    seed_bound_service(msim)
+    before = snapshot(msim)
+    msim.clear_requests()
+    msim.fault("status", count=-1, method="POST", path="config/lbvserver$", status=500)
+    row.expected = "make-before-break; fails, changed=false; v1 and its weight-3 binding untouched, nothing deleted"
+    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    after = snapshot(msim)
+    row.lost = "no" if after == before else f"{before} -> {after}"
+    assert result.get("failed") is True and result["changed"] is False
+    assert "still serves, unchanged, with its 1 binding(s)" in result["msg"] and "v1-recreate" in result["msg"]
+    assert after == before
+    assert [w["method"] for w in msim.writes()] == ["POST"]  # only the refused add: no delete was sent
+
+
+@pytest.mark.parametrize(
+    ("step", "fault"),
+    [
+        ("bind", ("bulk_fail", "PUT", "lbvserver_service_binding$")),
+        ("delete", ("status", "DELETE", "config/lbvserver/v1$")),
+    ],
+    ids=["mbb-bind-fails", "mbb-delete-of-original-fails"],
+)
+def test_recreate_vserver_beside_fails_after_the_add(msim, row: Row, step: str, fault: tuple[str, str, str]) -> None:
+    seed_bound_service(msim)
+    before = snapshot(msim)
+    kind, method, path = fault
+    extra = {"at_item": 0, "errorcode": 1097} if kind == "bulk_fail" else {"status": 599, "errorcode": 257}
+    msim.fault(kind, method=method, path=path, **extra)
+    row.expected = "fails, says nothing changed in the end; replacement removed, v1 and binding untouched"
+    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    after = snapshot(msim)
+    row.lost = "no" if after == before else f"{before} -> {after}"
+    assert [f["fired"] for f in msim.faults()] == [1]
+    assert result.get("failed") is True and result["changed"] is True  # the replacement existed for a while
+    assert "nothing was changed in the end" in result["msg"] and "'v1-recreate' was removed again" in result["msg"]
+    assert after == before and "v1-recreate" not in msim.state()["lbvserver"]
+
+
+def test_recreate_vserver_rename_fails_says_how_to_finish(msim, row: Row) -> None:
+    seed_bound_service(msim)
+    # let the add through, fail the rename (the second POST on config/lbvserver)
+    msim.fault("stall", method="POST", path="config/lbvserver$", seconds=0)
+    msim.fault("status", method="POST", path="config/lbvserver$", status=599, errorcode=257)
+    row.expected = "fails, changed=true; replacement serves bound as v1-recreate; message says rename by hand"
+    result = run(msim, "lb_vserver", {"name": "v1", "port": 8080, "recreate": True})
+    row.happened = outcome(result)
+    state = msim.state()
+    binds = sorted(
+        (r["name"], r["servicename"], str(r["weight"])) for r in state["bindings"]["lbvserver_service_binding"]
+    )
+    row.lost = "no" if binds == [("v1-recreate", "s1", "3")] else f"bindings {binds}"
+    assert result.get("failed") is True and result["changed"] is True
+    assert "renaming 'v1-recreate' to 'v1' failed" in result["msg"] and "rename it by hand" in result["msg"]
+    assert str(state["lbvserver"]["v1-recreate"]["port"]) == "8080" and "v1" not in state["lbvserver"]
+    assert row.lost == "no"
 
 
 def test_recreate_service_completes_with_bindings(msim, row: Row) -> None:

@@ -27,6 +27,7 @@ from tests.helpers.runner import REPO, VENV_BIN, ansible_env
 
 VIP4 = "203.0.113.10"
 VIP6 = "2001:db8:203::10"
+VIP4B = "203.0.113.11"  # a second DSR service on the same backends
 OTHER_LO = "192.0.2.200"  # an operator's own address on lo, which the role must leave alone
 PORT = 8080
 ROLE_TASK = "Hold the DSR VIPs on a device that never answers ARP for them"
@@ -74,6 +75,38 @@ def build(lab: Lab, backends: int = 1) -> dict[str, Node]:
     probe.ip("route", "add", f"{VIP4}/32", "dev", "eth0")
     probe.ip("-6", "route", "add", f"{VIP6}/128", "dev", "eth0")
     return nodes
+
+
+def add_vip(nodes: dict[str, Node], vip: str, backend: Node) -> None:
+    """Another VIP in the lab: the client reaches it via the director, which forwards it to ``backend``."""
+    family = "-6" if ":" in vip else "-4"
+    prefix = "128" if ":" in vip else "32"
+    director = nodes["director"]
+    nodes["client"].ip(family, "route", "add", f"{vip}/{prefix}", "via", director.ipv6 if ":" in vip else director.ipv4)
+    director.ip(family, "route", "replace", f"{vip}/{prefix}", "via", backend.ipv6 if ":" in vip else backend.ipv4)
+    nodes["probe"].ip(family, "route", "add", f"{vip}/{prefix}", "dev", "eth0")
+
+
+def run_module(
+    node: Node, args: dict[str, Any], check_mode: bool = False, prelude: str = "", layers: str | Path = "sandbox"
+) -> dict[str, Any]:
+    """dsr_loopback alone in the node's sandbox, the way AnsiballZ runs it (arguments as JSON on stdin): ~0.3 s.
+
+    ``prelude`` runs first in the same private mount namespace (a test's own mounts or PATH).
+    """
+    payload = json.dumps({"ANSIBLE_MODULE_ARGS": {**args, "_ansible_check_mode": check_mode, "_ansible_diff": True}})
+    module = "ansible_collections.adcops.netscaler.plugins.modules.dsr_loopback"
+    proc = node.sandbox(
+        f"{prelude}\ncd {REPO} && exec {VENV_BIN}/python -m {module}",
+        env=ansible_env(),
+        input=payload,
+        check=False,
+        layers=layers,
+    )
+    try:
+        return json.loads(proc.stdout)
+    except ValueError as exc:
+        raise AssertionError(f"module printed no JSON (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from exc
 
 
 def route_vip(director: Node, backend: Node) -> None:

@@ -98,6 +98,17 @@ def connection(sim: Any) -> dict[str, Any]:
     }
 
 
+def role_connection(sim: Any) -> dict[str, Any]:
+    """The netscaler_* variables the roles and playbooks read, for a simulator handle (plain HTTP)."""
+    return {
+        "netscaler_nsip": sim.nsip,
+        "netscaler_nitro_user": sim.user,
+        "netscaler_nitro_pass": sim.password,
+        "netscaler_nitro_protocol": "http",
+        "netscaler_validate_certs": False,
+    }
+
+
 def run_playbook(
     playbook: str | Path,
     *,

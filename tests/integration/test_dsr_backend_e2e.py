@@ -8,7 +8,9 @@ the simulator on the director's loopback, play 2 reaches each backend through a 
 backend's namespace (and a private mount namespace with overlays on /etc and /run).
 
 Stopping a backend's server makes the simulator mark its service DOWN, the follower moves the route, and the client
-is answered by the other backend, still straight back with the VIP as source.
+is answered by the other backend, still straight back with the VIP as source. Then a second DSR service on the same
+backends keeps the first one's VIP, and ``absent`` of the first with its VIP left empty removes only that VIP, while
+the second service is still answered by DSR from its own VIP (issue 22).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from tests.helpers.dsr_lab import (
     CALLBACKS,
     PORT,
     VIP4,
+    VIP4B,
+    add_vip,
     assert_dsr_path,
     build,
     http_get,
@@ -108,8 +112,9 @@ class RouteFollower:
                 states = self.states()
                 up = [b for b in self.backends if states[b.role] == "UP"]
                 if up and self.current not in up:
+                    # the route first: wait_for() returns as soon as 'current' says the move is done
+                    self.director.ip("route", "replace", f"{VIP4}/32", "via", up[0].ipv4)
                     self.current = up[0]
-                    self.director.ip("route", "replace", f"{VIP4}/32", "via", self.current.ipv4)
                     self.moves.append(self.current.role)
                 elif not up and self.current is not None:
                     self.director.ip("route", "del", f"{VIP4}/32", check=False)
@@ -139,7 +144,7 @@ def enter_script(node: Node, tmp: Path) -> Path:
     return script
 
 
-def run_dsr_playbook(director: Node, nsip: str, backends: list[Node], tmp: Path) -> dict:
+def run_dsr_playbook(director: Node, nsip: str, backends: list[Node], tmp: Path, **overrides: object) -> dict:
     inventory = tmp / "inventory.ini"
     lines = ["[dsr_backends]"]
     for backend in backends:
@@ -154,6 +159,7 @@ def run_dsr_playbook(director: Node, nsip: str, backends: list[Node], tmp: Path)
         "dsr_vserver_wait": True,
         "dsr_vserver_wait_timeout": 30,
         "dsr_backend_network_stack": "none",
+        **overrides,
     }
     env = ansible_env(
         {
@@ -211,3 +217,28 @@ def test_dsr_playbook_traffic_follows_the_simulators_health_checks(lab: Lab, tmp
         assert http_get(client, VIP4).startswith("backend=backend2")
         assert_dsr_path(nodes, backends[1], VIP4)
         assert follower.moves == ["backend1", "backend2"]
+        follower.stop.set()
+
+        # Issue 22: a second DSR service on the same backends keeps the first one's VIP (each service owns its VIPs)
+        add_vip(nodes, VIP4B, backends[1])
+        second = {"dsr_vserver_name": "dsr-two", "dsr_vserver_vip": VIP4B, "dsr_vserver_wait": False}
+        run_dsr_playbook(director, nsip, backends, tmp_path, **second)
+        for backend in backends:
+            on_lo = backend.ip("-br", "addr", "show")
+            assert f"{VIP4}/32" in on_lo and f"{VIP4B}/32" in on_lo, (backend.role, on_lo)
+        director.ip("route", "replace", f"{VIP4}/32", "via", backends[1].ipv4)
+        assert_dsr_path(nodes, backends[1], VIP4)
+        assert_dsr_path(nodes, backends[1], VIP4B)
+
+        # the first service goes away with its VIP left empty (a survey's blank field): the backends find its VIP in
+        # what they recorded for it, and the second service's data path is untouched
+        absent = {"dsr_vserver_state": "absent", "dsr_vserver_vip": "", "dsr_vserver_wait": False}
+        out = run_dsr_playbook(director, nsip, backends, tmp_path, **absent)
+        removed = [t for t in out["tasks"] if t["task"].endswith("never answers ARP for them")]
+        assert [t["result"]["removed_addresses"] for t in removed] == [[f"{VIP4}/32"]] * 2, removed
+        for backend in backends:
+            on_lo = backend.ip("-br", "addr", "show")
+            assert f"{VIP4}/32" not in on_lo and f"{VIP4B}/32" in on_lo, (backend.role, on_lo)
+            assert backend.sysctl("net.ipv4.conf.all.arp_ignore") == 1  # dsr-two still needs it
+        assert_dsr_path(nodes, backends[1], VIP4B)
+        assert neighbour_answers(nodes["probe"], VIP4B) == []

@@ -1,7 +1,8 @@
 """dsr_vserver in one NITRO session, with the HA gate in it: real ansible-playbook (playbooks/dsr.yml) against the
 simulator, sessions and requests counted in its request log (logins are POST /config/login, logouts POST
-/config/logout), as test_nitro_session.py does for the other roles. An HA pair and a fleet of appliances running
-playbooks/dsr.yml: test_ha.py and test_fleet.py."""
+/config/logout), as test_nitro_session.py does for the other roles. Every HA state (a secondary, split brain, a
+failover), with the role's session or the play's: test_ha.py's fault matrix; a fleet running playbooks/dsr.yml:
+test_fleet.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from tests.integration.test_nitro_session import (
     TOKEN,
     active_sessions,
     assert_one_session,
-    assert_runs_in_the_play_session,
 )
 
 PLAYBOOK = REPO / "playbooks" / "dsr.yml"
@@ -74,32 +74,6 @@ def test_logs_out_when_a_task_fails(sim):
     assert proc.returncode != 0 and recap(proc.stdout)["failed"] == 1, proc.stdout
     assert any(r["path"].endswith("/lbvserver") and r["status"] == 500 for r in sim.requests())
     assert_one_session(sim)
-
-
-def test_uses_a_session_the_play_gives(sim):
-    assert_runs_in_the_play_session(sim, PLAYBOOK, lambda **extra: dsr_vars(sim, **extra))
-
-
-def test_a_secondary_node_is_skipped_with_a_message(sim):
-    sim.set_ha("secondary", peer="192.0.2.7")
-    sim.clear_requests()
-    proc = run_playbook(PLAYBOOK, extra_vars=dsr_vars(sim))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert recap(proc.stdout)["changed"] == 0, proc.stdout
-    assert "is the SECONDARY node of an HA pair: skipped, nothing written" in proc.stdout
-    assert "(192.0.2.7)" in proc.stdout  # the message names the primary
-    assert [(r["method"], r["path"]) for r in sim.requests()] == [("POST", LOGIN), ("GET", HANODE), ("POST", LOGOUT)]
-    assert sim.requests()[-1]["auth"] == "session" and active_sessions(sim) == 0
-    assert sim.state()["lbvserver"] == {}
-
-
-def test_a_node_in_an_unknown_ha_state_fails_without_writing(sim):
-    sim.set_ha("unknown", peer="192.0.2.7")
-    sim.clear_requests()
-    proc = run_playbook(PLAYBOOK, extra_vars=dsr_vars(sim))
-    assert proc.returncode != 0 and "neither primary nor secondary" in proc.stdout, proc.stdout
-    assert sim.writes() == [] and active_sessions(sim) == 0
-    assert [r["path"] for r in sim.requests()] == [LOGIN, HANODE, LOGOUT]
 
 
 def test_expired_session_one_relogin(sim):

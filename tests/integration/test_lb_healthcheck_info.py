@@ -118,3 +118,27 @@ def test_errors(sim):
     res = info(sim)
     assert res["failed"] is True
     assert res["nitro_error"]["errorcode"] == 257
+
+
+def test_query_failing_on_the_data_names_query_error_and_type(sim):
+    """Before: a JMESPathTypeError traceback and no msg."""
+    sim.nitro("POST", "lbvserver", {"lbvserver": {"name": "a", "servicetype": "HTTP"}})
+    res = info(sim, vserver="a", query="abs(vserver)")
+    assert res["failed"] is True and "Traceback" not in res["_stdout"] + res["_stderr"]
+    assert res["msg"] == (
+        "query: 'abs(vserver)' failed on the data with JMESPathTypeError: abs() takes number, but met a value of "
+        "type string"
+    )
+
+
+def test_query_whose_result_explodes_is_stopped(sim):
+    """Before: "[@,@]|" repeated 20 times ran unbounded (the result doubles at each step)."""
+    sim.nitro("POST", "lbvserver", {"lbvserver": {"name": "a", "servicetype": "HTTP"}})
+    started = time.monotonic()
+    nested = info(sim, vserver="a", query="[@,@]|" * 20 + "@")
+    flat = info(sim, query="[@,@][]|" * 40 + "@")  # a flat list that doubles, 2^40 items if not stopped
+    assert time.monotonic() - started < 30
+    assert nested["failed"] is True and flat["failed"] is True
+    assert "grows without bound: it would return more than 200,000 values" in nested["msg"]
+    assert "grows without bound: it built a list of more than 100,000 items" in flat["msg"]
+    assert nested["msg"].startswith("query: '[@,@]|[@,@]|")

@@ -149,12 +149,67 @@ def test_recreate_restores_bindings(sim: Any) -> None:
     assert [(r["servicename"], r["weight"]) for r in rows] == [("web-01", "7")]
     monitors = sim.nitro("GET", "service_lbmonitor_binding/web-01")[1]["service_lbmonitor_binding"]
     assert [(m["monitor_name"], m["weight"]) for m in monitors] == [("mon-http", "2")]
-    # delete, add, two bulk binds: a constant number of writes.
-    assert len(sim.writes()) == 4
+    # another port: make-before-break, one bulk request per step (a constant number of writes). The replacement is
+    # added and bound beside the original, then the original deleted and the replacement renamed.
+    assert result["recreated_beside"] == ["web-01"]
+    assert write_steps(sim) == [
+        ("POST", "service", None, ["web-01-recreate"]),
+        ("PUT", "service_lbmonitor_binding", None, ["web-01-recreate"]),
+        ("PUT", "lbvserver_service_binding", None, ["vs1"]),
+        ("POST", "service", "rm", ["web-01"]),
+        ("POST", "service", "rename", ["web-01-recreate"]),
+    ]
 
     sim.clear_requests()
     assert run(sim, {"name": "web-01", "port": 8080, "recreate": True})["changed"] is False
     only_reads(sim)
+
+    # another service type on the same server and port: delete-first (delete, add, two bulk binds)
+    sim.clear_requests()
+    result = run(sim, {"name": "web-01", "servicetype": "TCP", "recreate": True})
+    assert result["changed"] is True and result["recreated"] == ["web-01"] and result["recreated_beside"] == []
+    assert svc(sim, "web-01")["servicetype"] == "TCP"
+    rows = sim.nitro("GET", "lbvserver_service_binding/vs1")[1]["lbvserver_service_binding"]
+    assert [(r["servicename"], r["weight"]) for r in rows] == [("web-01", "7")]
+    assert [step[:3] for step in write_steps(sim)] == [
+        ("POST", "service", "rm"),
+        ("POST", "service", None),
+        ("PUT", "service_lbmonitor_binding", None),
+        ("PUT", "lbvserver_service_binding", None),
+    ]
+
+
+def test_recreate_beside_many_services_is_constant(sim: Any) -> None:
+    names = [f"m{i}" for i in range(1, 7)]
+    items = [{"name": n, "ip": f"127.0.12.{i}"} for i, n in enumerate(names, 1)]
+    run(sim, {"servicetype": "HTTP", "port": 80, "services": items})
+    assert sim.nitro("POST", "lbvserver", {"lbvserver": {"name": "vs1", "servicetype": "HTTP"}})[0] == 201
+    for n in names:
+        bind = {"lbvserver_service_binding": {"name": "vs1", "servicename": n, "weight": 2}}
+        assert sim.nitro("PUT", "lbvserver_service_binding", bind)[0] == 200
+    sim.clear_requests()
+    result = run(sim, {"servicetype": "HTTP", "port": 8080, "recreate": True, "services": items})
+    assert result["changed"] is True and result["recreated_beside"] == names
+    assert [step[:3] for step in write_steps(sim)] == [
+        ("POST", "service", None),
+        ("PUT", "lbvserver_service_binding", None),
+        ("POST", "service", "rm"),
+        ("POST", "service", "rename"),
+    ]
+    assert {n: svc(sim, n)["port"] for n in names} == dict.fromkeys(names, "8080")
+    rows = sim.nitro("GET", "lbvserver_service_binding/vs1")[1]["lbvserver_service_binding"]
+    assert sorted((r["servicename"], r["weight"]) for r in rows) == [(n, "2") for n in names]
+
+
+def write_steps(sim: Any) -> list[tuple[str, str, str | None, list[Any]]]:
+    """Each write as (method, path after config/, action, the names in its body)."""
+    steps = []
+    for write in sim.writes():
+        body = next(iter((write.get("body") or {}).values()), None)
+        items = body if isinstance(body, list) else [body]
+        names = [item.get("name") for item in items if isinstance(item, dict)]
+        steps.append((write["method"], write["path"].removeprefix(CONFIG), write["query"].get("action"), names))
+    return steps
 
 
 def test_list_mode_defaults_and_bulk(sim: Any) -> None:

@@ -109,11 +109,19 @@ def test_servicegroups(sim: Any) -> None:
     for group in ("sg-a", "sg-b"):
         body = {"servicegroup": {"servicegroupname": group, "servicetype": "HTTP"}}
         assert sim.nitro("POST", "servicegroup", body)[0] == 201
-    run(sim, {**VS, "servicegroups": ["sg-a", {"name": "sg-b", "weight": 4}]})
-    rows = sim.nitro("GET", "lbvserver_servicegroup_binding/vs-web")[1]["lbvserver_servicegroup_binding"]
-    assert {(r["servicegroupname"], r["weight"]) for r in rows} == {("sg-a", "1"), ("sg-b", "4")}
+    # a service group binding takes no weight (NITRO 1093 "[weight, serviceName]"): refused before any request
     sim.clear_requests()
-    assert run(sim, {**VS, "servicegroups": ["sg-a", {"name": "sg-b", "weight": 4}]})["changed"] is False
+    refused = run(sim, {**VS, "servicegroups": ["sg-a", {"name": "sg-b", "weight": 4}]})
+    assert refused["failed"] is True and refused["msg"].startswith("servicegroups[1].weight: NetScaler takes no weight")
+    assert sim.requests() == []
+    run(sim, {**VS, "servicegroups": ["sg-a", {"name": "sg-b", "order": 4}]})
+    rows = sim.nitro("GET", "lbvserver_servicegroup_binding/vs-web")[1]["lbvserver_servicegroup_binding"]
+    assert {(r["servicegroupname"], r.get("order"), r.get("weight")) for r in rows} == {
+        ("sg-a", None, None),
+        ("sg-b", "4", None),
+    }
+    sim.clear_requests()
+    assert run(sim, {**VS, "servicegroups": ["sg-a", {"name": "sg-b", "order": 4}]})["changed"] is False
     only_reads(sim)
     assert run(sim, {"name": "vs-web", "servicegroups": ["sg-b"]})["changed"] is True
     rows = sim.nitro("GET", "lbvserver_servicegroup_binding/vs-web")[1]["lbvserver_servicegroup_binding"]
@@ -154,7 +162,11 @@ def test_existing_vserver_by_name_returns_ipv46(sim: Any) -> None:
     sim.clear_requests()
     missing = run(sim, {"name": "vs-nope", "icmpvsrresponse": "ACTIVE"})
     assert missing["failed"] is True
-    assert missing["msg"] == "lbvserver vs-nope does not exist; servicetype is required to create it"
+    assert missing["msg"] == (
+        "lbvserver vs-nope does not exist. This task gives only name, icmpvsrresponse, so it changes an existing "
+        "vserver and never creates one; check the name (to create the vserver, give servicetype, and ipv46 and port "
+        "for an addressable one)"
+    )
     assert sim.writes() == []
 
 
@@ -196,16 +208,56 @@ def test_immutable_and_recreate(sim: Any) -> None:
     assert sim.writes() == []
 
     sim.clear_requests()
+    predicted = run(sim, {"name": "vs-web", "port": 8080, "recreate": True}, check=True)
+    assert predicted["changed"] is True and predicted["recreate_mode"] == "make-before-break"
+    only_reads(sim)
+
+    sim.clear_requests()
     result = run(sim, {"name": "vs-web", "port": 8080, "recreate": True}, diff=True)
     assert result["changed"] is True and result["recreated"] is True
     have = vserver(sim)
     assert have["port"] == "8080" and have["ipv46"] == "127.0.50.1" and have["lbmethod"] == "ROUNDROBIN"
     assert bound(sim) == {"web-01": "1", "web-02": "9"}
-    # delete, add, one bulk bind
-    assert len(sim.writes()) == 3
+    # another port on the same address: make-before-break. The replacement is added and bound beside the original,
+    # then the original deleted and the replacement renamed; the VIP is never without a vserver.
+    assert result["recreate_mode"] == "make-before-break"
+    assert write_steps(sim) == [
+        ("POST", "lbvserver", None, "vs-web-recreate"),
+        ("PUT", "lbvserver_service_binding", None, "vs-web-recreate"),
+        ("DELETE", "lbvserver/vs-web", None, None),
+        ("POST", "lbvserver", "rename", "vs-web-recreate"),
+    ]
     sim.clear_requests()
     assert run(sim, {"name": "vs-web", "port": 8080, "recreate": True})["changed"] is False
     only_reads(sim)
+
+    # another service type on the same address and port: NetScaler cannot hold both, so delete first
+    sim.clear_requests()
+    result = run(sim, {"name": "vs-web", "servicetype": "TCP", "recreate": True})
+    assert result["changed"] is True and result["recreate_mode"] == "delete-first"
+    assert vserver(sim)["servicetype"] == "TCP" and bound(sim) == {"web-01": "1", "web-02": "9"}
+    assert write_steps(sim) == [
+        ("DELETE", "lbvserver/vs-web", None, None),
+        ("POST", "lbvserver", None, "vs-web"),
+        ("PUT", "lbvserver_service_binding", None, "vs-web"),
+    ]
+
+
+def write_steps(sim: Any) -> list[tuple[str, str, str | None, str | None]]:
+    """Each write as (method, path after config/, action, the first object's name)."""
+    steps = []
+    for write in sim.writes():
+        body = next(iter((write.get("body") or {}).values()), None)
+        first = body[0] if isinstance(body, list) else body
+        steps.append(
+            (
+                write["method"],
+                write["path"].removeprefix(CONFIG),
+                write["query"].get("action"),
+                first.get("name") if isinstance(first, dict) else None,
+            )
+        )
+    return steps
 
 
 def test_mac_mode_rule_2329(sim: Any) -> None:

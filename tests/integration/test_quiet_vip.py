@@ -15,6 +15,7 @@ import pytest
 
 from tests.helpers import backends
 from tests.helpers.runner import REPO, recap, run_playbook
+from tests.integration.test_role_plan import same_plan
 
 backend_factory = backends.backend_factory
 loopback_ip = backends.loopback_ip
@@ -136,11 +137,16 @@ def test_check_mode_writes_nothing(sim: Any, backend_factory, loopback_ip) -> No
     vip = loopback_ip()
     build_pool(sim, backend_factory, vip)
     sim.clear_requests()
-    counters = ok(play(sim, check=True, quiet_vip_vservers=["web"]))
+    check = play(sim, check=True, quiet_vip_vservers=["web"])
+    counters = ok(check)
     assert counters["changed"] >= 3, counters
     assert sim.writes() == []
     assert call(sim, "GET", "lbvserver/web")["lbvserver"][0]["icmpvsrresponse"] == "PASSIVE"
     assert call(sim, "GET", f"nsip/{vip}")["nsip"][0]["icmpresponse"] == "NONE"
+    # check mode reported what the real run does, task by task
+    real = play(sim, quiet_vip_vservers=["web"])
+    ok(real)
+    same_plan(check.stdout, real.stdout)
 
 
 def test_shared_vip_is_reported(sim: Any, backend_factory, loopback_ip) -> None:

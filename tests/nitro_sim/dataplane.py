@@ -177,7 +177,13 @@ class DataPlane:
                     return
                 self._hold(plan, client)
                 return
-            choice = plan.backends[listener.rr % len(plan.backends)]
+            # A service disabled since the last reconcile (a graceful disable) takes no new connection, even within
+            # the RECONCILE_S window; its open connections keep flowing.
+            backends = [b for b in plan.backends if self._still_up(b[0])] or plan.backends[:0]
+            if not backends:
+                self._hold(plan, client)
+                return
+            choice = backends[listener.rr % len(backends)]
             listener.rr += 1
             self._forward(plan, choice, client)
         finally:
@@ -185,6 +191,12 @@ class DataPlane:
                 self._conns.discard(client)
             with contextlib.suppress(OSError):
                 client.close()
+
+    def _still_up(self, name: str) -> bool:
+        services = self.appliance.resource("service")
+        if name not in services.objects:
+            return True  # a service group member (labelled group:ip:port)
+        return not services.disabled(name)
 
     def _hold(self, plan: VipPlan | None, client: socket.socket) -> None:
         """A DOWN vserver without downstaterst: accept nothing, answer nothing, until the client gives up."""

@@ -107,9 +107,20 @@ class SimHandle:
     def set_time_scale(self, factor: float) -> None:
         self._control("POST", "time-scale", {"factor": factor})
 
-    def set_ha(self, state: str, peer: str | None = None) -> dict[str, Any]:
-        """This simulator's HA role: standalone, primary, secondary or unknown (resources/hanode.py)."""
-        return self._control("POST", "hanode", {"state": state, **({"peer": peer} if peer else {})})
+    def set_ha(self, state: str | None = None, peer: str | None = None, **nodes: Any) -> dict[str, Any]:
+        """This simulator's HA nodes (resources/hanode.py): the shorthand ``state`` (standalone, primary, secondary
+        or unknown), or ``local=``/``peer_state=`` (Primary, Secondary, UNKNOWN; peer_state None: no peer listed),
+        ``hastatus=``, ``peer_hastatus=``, and a failover at a chosen request (``failover_at=N``,
+        ``failback_at=M``, ``failover_on="write"|"request"``)."""
+        body = {**({"state": state} if state else {}), **({"peer": peer} if peer else {}), **nodes}
+        return self._control("POST", "hanode", body)
+
+    def ha(self) -> dict[str, Any]:
+        return self._control("GET", "hanode")
+
+    def active_sessions(self) -> int:
+        """NITRO sessions open on the simulated appliance (neither logged out, expired nor killed)."""
+        return self._control("GET", "sessions")["active"]
 
     # -- raw NITRO -----------------------------------------------------------------------------------------------------
     def nitro(

@@ -166,6 +166,9 @@ class SimCore:
         try:
             body = self._parse_body(h, raw_body)
             entry["body"] = _mask(body)
+            with self.appliance.lock:
+                # a failover scheduled for this request (resources/hanode.py) happens before it is processed
+                self.appliance.resource("hanode").on_request(method, raw_path)
             fault = self.faults.take(method, raw_path, is_bulk(body, raw_path))
             if fault is not None and fault.kind == "status":
                 status = int(fault.status or 503)

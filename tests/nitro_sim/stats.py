@@ -161,8 +161,10 @@ def handle_stat(appliance: Any, res: str, name: str | None, query: Mapping[str, 
             services = {s["name"]: s for s in appliance.iter_services()}
             if name is not None and name not in services:
                 appliance.get_obj("service", name)
+            # GOING OUT OF SERVICE while a graceful disable drains (resources/service.py)
+            state_of = getattr(appliance.resource("service"), "runtime_state", health.service_state)
             rows = [
-                service_stat({**s, "ipaddress": s["ip"], "svrstate": health.service_state(sname)}, counters)
+                service_stat({**s, "ipaddress": s["ip"], "svrstate": state_of(sname)}, counters)
                 for sname, s in ([(name, services[name])] if name is not None else services.items())
             ]
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sim.conftest import assert_error
 
 
@@ -221,6 +223,30 @@ def test_vserver_binding_with_servicename_and_servicegroupname_is_1092(api):
     api.add("service", name="svc1", servicetype="HTTP", ip="127.0.0.20", port=80)
     body = {"lbvserver_service_binding": {"name": "vs1", "servicename": "svc1", "servicegroupname": "sg1"}}
     assert_error(api.call("PUT", "lbvserver_service_binding", body), 400, 1092)
+
+
+def test_servicegroup_binding_weight_needs_servicename_1093(api):
+    """The trace of netscaler.adc issue #191: a weight with servicegroupname alone is 400/1093."""
+    _group(api)
+    body = {"lbvserver_servicegroup_binding": {"name": "vs1", "servicegroupname": "sg1", "weight": 1}}
+    error = assert_error(api.call("PUT", "lbvserver_servicegroup_binding", body), 400, 1093)
+    assert error["message"] == "Argument pre-requisite missing [weight, serviceName]"
+    assert api.get("lbvserver_servicegroup_binding", "vs1") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"servicegroupname": "sg1"}, {"servicename": "sg1", "weight": 1}, {"servicename": "sg1", "weight": 7}],
+    ids=["no-weight", "servicename-weight-1", "servicename-weight-7"],
+)
+def test_servicegroup_binding_row_carries_no_weight(api, body):
+    """README "Deliberate choices": the row of a service group binding never shows a weight (the official
+    lbvserver_servicegroup_binding target, run on a CPX, re-applies servicename + weight 1 and expects changed)."""
+    _group(api)
+    api.bind("lbvserver_servicegroup_binding", name="vs1", **body)
+    row = api.get("lbvserver_servicegroup_binding", "vs1")[0]
+    assert (row["servicegroupname"], row["servicename"]) == ("sg1", "sg1") and "weight" not in row
+    assert "weight" not in api.one("lbvserver_binding", "vs1")["lbvserver_servicegroup_binding"][0]
 
 
 def test_servicegroup_binding_with_servicename_key(api):

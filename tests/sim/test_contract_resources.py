@@ -246,6 +246,46 @@ def test_rename_moves_bindings_and_conflict_is_409(api):
     assert_error(result, 409, 273)
 
 
+def test_rename_of_a_service_takes_its_vserver_and_monitor_bindings_along(api):
+    """NITRO reference, basic/service "rename" (https://developer-docs.netscaler.com/en-us/adc-nitro-api/
+    current-release/configuration/basic/service): the bindings belong to the object, not to its name."""
+    api.lb_setup()
+    api.add("lbmonitor", monitorname="mon1", type="HTTP")
+    api.bind("service_lbmonitor_binding", name="svc1", monitor_name="mon1", weight=2)
+    api.add("service", name="taken", servicetype="HTTP", ip="127.0.0.21", port=80)
+    status, _ = api.call("POST", "service", {"service": {"name": "svc1", "newname": "svc2"}}, action="rename")
+    assert status == 200
+    assert_error(api.call("GET", "service/svc1"), 404, 344)
+    assert [r["servicename"] for r in api.get("lbvserver_service_binding", "vs1")] == ["svc2"]
+    monitors = {r["monitor_name"]: r.get("weight") for r in api.get("service_lbmonitor_binding", "svc2")}
+    assert monitors.get("mon1") == "2"
+    assert api.one("service", "svc2")["port"] == "8080"
+    # the new name must be free, the old one must exist, and newname follows the object-name rules
+    assert_error(api.call("POST", "service", {"service": {"name": "svc2", "newname": "taken"}}, action="rename"),
+                 409, 273)  # fmt: skip
+    assert_error(api.call("POST", "service", {"service": {"name": "svc1", "newname": "x"}}, action="rename"), 404, 344)
+    assert_error(api.call("POST", "service", {"service": {"name": "svc2"}}, action="rename"), 400, 1095)
+
+
+def test_two_vservers_cannot_listen_on_one_address_and_port(api):
+    """409/273 for a second vserver on an IP:port in use in the same traffic domain, on add and on a change of
+    ipv46 (inferred, README "Deliberate choices"); another port, another traffic domain, a UDP type beside a TCP
+    one (DNS and DNS_TCP) and non-addressable vservers are fine."""
+    api.add("lbvserver", name="a", servicetype="HTTP", ipv46="127.0.0.10", port=80)
+    result = api.call("POST", "lbvserver", {"lbvserver": {"name": "b", "servicetype": "TCP", "ipv46": "127.0.0.10",
+                                                          "port": 80}})  # fmt: skip
+    assert "127.0.0.10:80 is used by lbvserver a" in assert_error(result, 409, 273)["message"]
+    api.add("lbvserver", name="b", servicetype="HTTP", ipv46="127.0.0.10", port=8080)
+    api.add("lbvserver", name="c", servicetype="HTTP", ipv46="127.0.0.10", port=80, td=1)
+    api.add("lbvserver", name="d", servicetype="DNS", ipv46="127.0.0.11", port=53)
+    api.add("lbvserver", name="e", servicetype="DNS_TCP", ipv46="127.0.0.11", port=53)
+    api.add("lbvserver", name="f", servicetype="HTTP")
+    api.add("lbvserver", name="g", servicetype="HTTP")
+    api.add("lbvserver", name="h", servicetype="SSL", ipv46="127.0.0.12", port=80)
+    assert_error(api.call("PUT", "lbvserver", {"lbvserver": {"name": "h", "ipv46": "127.0.0.10"}}), 409, 273)
+    assert api.one("lbvserver", "h")["ipv46"] == "127.0.0.12"
+
+
 def test_unknown_action_is_rejected(api):
     api.add("lbvserver", name="vs1", servicetype="HTTP")
     assert_error(api.call("POST", "lbvserver", {"lbvserver": {"name": "vs1"}}, action="explode"), 400, 1074)

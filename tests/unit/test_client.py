@@ -421,3 +421,73 @@ def test_404_without_a_nitro_errorcode_is_not_absent(server):
     with client_for(server, password=None, auth_token="tok") as client, pytest.raises(NitroError) as caught:
         client.get("lbvserver", "web")
     assert caught.value.status == 404 and not caught.value.not_found
+
+
+# -- connection failures that name their fix (issue 24) ----------------------------------------------------------
+
+
+def test_https_to_a_plain_http_port_says_the_server_did_not_answer_tls(server):
+    """Before: the certificate hint ("Give the CA ..."), the wrong diagnosis for a port that speaks plain HTTP."""
+    server.script(server.login_answer())
+    with client_for(server, protocol="https") as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    text = str(caught.value)
+    assert "did not answer TLS" in text and "nitro_protocol: http" in text
+    assert "certificate" not in text and "after 1 attempt(s)" in text
+
+
+def test_http_to_a_tls_port_is_not_retried_and_names_https(server):
+    """A connection closed without an answer before the server ever answered HTTP: a TLS port, not a transient
+    fault. Before: four attempts with back-off (about 9.5 s with the defaults) and a bare RemoteDisconnected."""
+    server.script(Answer(disconnect=True), server.login_answer())
+    with client_for(server, backoff=0.5) as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    text = str(caught.value)
+    assert "closed the connection on a plain HTTP request" in text and "nitro_protocol: https" in text
+    assert [s.path for s in server.seen] == ["/nitro/v1/config/login"]
+
+
+def test_plain_http_refused_by_a_web_server_names_https(server):
+    server.script(Answer(400, "Bad Request. You're speaking plain HTTP to an SSL-enabled server port."))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    assert "refused a plain HTTP request" in str(caught.value) and "nitro_protocol: https" in str(caught.value)
+
+
+@pytest.mark.parametrize("code", [354, 355])
+def test_rejected_credentials_name_nitro_user_and_nitro_pass(server, code):
+    """Before: "Check nsip, nitro_protocol and ... proxies", although NITRO said what was wrong."""
+    server.script(error(401, code, "Invalid username or password"))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.get("lbvserver")
+    text = str(caught.value)
+    assert "check nitro_user and nitro_pass" in text and "AWX" in text
+    assert "Check nsip" not in text and PASSWORD not in text
+
+
+def test_rename_whose_answer_was_lost_is_settled_by_reading_both_names(server):
+    """A rename is not repeatable (the old name is gone once it landed): a lost answer is settled by a GET of the
+    new and the old name, never by sending it again."""
+    server.script(
+        server.login_answer(),
+        error(503, 0, "busy"),
+        ok(lbvserver=[{"name": "web"}]),
+        error(404, 258, "No such resource [vServerName, web-recreate]"),
+    )
+    with client_for(server) as client:
+        client.rename("lbvserver", "web-recreate", "web")
+        assert client.changed is True
+    assert [(s.method, s.path.split("?")[0].rsplit("/", 1)[-1]) for s in server.seen[1:4]] == [
+        ("POST", "lbvserver"),
+        ("GET", "web"),
+        ("GET", "web-recreate"),
+    ]
+
+
+def test_add_that_must_not_converge_fails_on_already_exists(server):
+    """The replacement of a recreate must not update an object of the same name that is not ours."""
+    server.script(server.login_answer(), error(409, 273, "Resource already exists [name, web-recreate]"))
+    with client_for(server) as client, pytest.raises(NitroError) as caught:
+        client.add("lbvserver", {"name": "web-recreate", "servicetype": "HTTP"}, converge=False)
+    assert caught.value.errorcode == 273
+    assert [s.method for s in server.seen] == ["POST", "POST", "POST"]  # login, the add, logout: no idempotent=yes

@@ -48,7 +48,7 @@ def test_parse_vips_removes_duplicates_in_order() -> None:
 def test_sysctl_record_round_trip() -> None:
     applied = {"net.ipv4.conf.all.arp_ignore": 1, "net.ipv4.conf.dsr0.arp_ignore": 1}
     previous = {"net.ipv4.conf.all.arp_ignore": 0, "net.ipv4.conf.dsr0.arp_ignore": 0}
-    text = dsr.render_sysctl("dsr0", applied, previous, ["192.0.2.10/32"])
+    text = dsr.render_sysctl(applied, previous, [dsr.Entry("192.0.2.10/32", "dsr0", "dsr web")], "networkd")
     assert text.startswith(dsr.MARKER)
     assert "\n-net.ipv4.conf.dsr0.arp_ignore = 1\n" in text  # the device may not exist yet at boot
     assert "\nnet.ipv4.conf.all.arp_ignore = 1\n" in text
@@ -56,6 +56,14 @@ def test_sysctl_record_round_trip() -> None:
     assert record.previous == previous
     assert record.applied == applied
     assert record.vips == [("192.0.2.10/32", "dsr0")]
+    assert record.entries == [dsr.Entry("192.0.2.10/32", "dsr0", "dsr web", True)]
+    assert record.stack == "networkd"
+
+
+def test_a_record_of_1_0_0_belongs_to_the_default_owner() -> None:
+    text = f"{dsr.MARKER}\n# previous net.ipv4.conf.all.arp_ignore=0\n# vip 192.0.2.10/32 dev lo\n"
+    assert dsr.Record.parse(text).entries == [dsr.Entry("192.0.2.10/32", "lo", "default", True)]
+    assert dsr.Record.parse(text, persist=False).entries == [dsr.Entry("192.0.2.10/32", "lo", "default", False)]
 
 
 def test_networkd_dummy_has_a_netdev() -> None:
@@ -84,7 +92,7 @@ def test_networkmanager_dummy_keyfile_disables_the_unused_family() -> None:
 
 
 def test_ifupdown_dummy_creates_and_deletes_the_device() -> None:
-    text = dsr.render_ifupdown("dsr0", ["192.0.2.10/32", "2001:db8::10/128"], dsr.SYSCTL_FILE)[dsr.IFUPDOWN_FILE]
+    text = dsr.render_ifupdown({"dsr0": ["192.0.2.10/32", "2001:db8::10/128"]}, dsr.SYSCTL_FILE)[dsr.IFUPDOWN_FILE]
     lines = [line.strip() for line in text.splitlines()]
     assert lines.index(f"pre-up sysctl -q -p {dsr.SYSCTL_FILE}") < lines.index(
         "up ip addr replace 192.0.2.10/32 dev dsr0"
@@ -95,8 +103,8 @@ def test_ifupdown_dummy_creates_and_deletes_the_device() -> None:
 
 
 def test_netplan_dummy_uses_dummy_devices() -> None:
-    text = dsr.render_netplan("dsr0", ["192.0.2.10/32"])[dsr.NETPLAN_FILE]
-    assert '  dummy-devices:\n    dsr0:\n      addresses: ["192.0.2.10/32"]' in text
+    text = dsr.render_netplan({"dsr0": ["192.0.2.10/32"]})[dsr.NETPLAN_FILE]
+    assert '  dummy-devices:\n    "dsr0":\n      addresses: ["192.0.2.10/32"]' in text
 
 
 class FakeHost(dsr.Host):
@@ -119,6 +127,10 @@ class FakeHost(dsr.Host):
             return 0, json.dumps([{"ifname": name, "flags": ["UP"]} for name in self._addresses]), ""
         if argv[:3] == ["ip", "-j", "addr"]:
             return 0, json.dumps([{"ifname": n, "addr_info": a} for n, a in self._addresses.items()]), ""
+        if argv[:5] == ["ip", "-j", "-4", "route", "show"]:
+            return 0, json.dumps([{"dst": "default", "gateway": "198.51.100.1", "dev": "eth0"}]), ""
+        if argv[:5] == ["ip", "-j", "-6", "route", "show"]:
+            return 0, "[]", ""
         return 1, "", "unexpected"
 
     def sysctl_get(self, key: str) -> int | None:
@@ -191,7 +203,8 @@ def test_a_vip_no_longer_listed_is_removed_and_leaves_the_record(
 ) -> None:
     record = tmp_path / "90-adcops-dsr.conf"
     applied = {"net.ipv4.conf.all.arp_ignore": 1}
-    record.write_text(dsr.render_sysctl("lo", applied, {"net.ipv4.conf.all.arp_ignore": 0}, ["192.0.2.99/32"]))
+    previous = {"net.ipv4.conf.all.arp_ignore": 0}
+    record.write_text(dsr.render_sysctl(applied, previous, [dsr.Entry("192.0.2.99/32", "lo")]))
     monkeypatch.setattr(dsr, "SYSCTL_FILE", str(record))
     host = FakeHost(
         {
@@ -205,3 +218,42 @@ def test_a_vip_no_longer_listed_is_removed_and_leaves_the_record(
     new_record = dsr.Record.parse(result["diff"]["after"]["files"][str(record)])
     assert new_record.vips == [("192.0.2.10/32", "lo")]
     assert new_record.previous["net.ipv4.conf.all.arp_ignore"] == 0  # the value from before the first run
+
+
+def test_owners_plan_in_check_mode(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second owner adds to the record; absent of one owner, without a VIP, plans only its own VIP."""
+    record = tmp_path / "90-adcops-dsr.conf"
+    applied = {"net.ipv4.conf.all.arp_ignore": 1}
+    record.write_text(
+        dsr.render_sysctl(applied, {"net.ipv4.conf.all.arp_ignore": 0}, [dsr.Entry("192.0.2.10/32", "lo", "web")])
+    )
+    monkeypatch.setattr(dsr, "SYSCTL_FILE", str(record))
+    host = FakeHost(
+        {
+            "lo": [{"local": "127.0.0.1", "prefixlen": 8}, {"local": "192.0.2.10", "prefixlen": 32}],
+            "eth0": [{"local": "198.51.100.11", "prefixlen": 24}],
+        }
+    )
+    host.values["net.ipv4.conf.all.arp_ignore"] = 1
+    options = dsr.Options(vips=["192.0.2.11"], interface="lo", owner="api", network_stack="none")
+    present = dsr.DsrLoopback(host, options, check_mode=True).run()
+    assert present["removed_addresses"] == []
+    assert present["diff"]["after"]["addresses"]["lo"] == ["127.0.0.1/8", "192.0.2.10/32", "192.0.2.11/32"]
+    owners = {(e.vip, e.owner) for e in dsr.Record.parse(present["diff"]["after"]["files"][str(record)]).entries}
+    assert owners == {("192.0.2.10/32", "web"), ("192.0.2.11/32", "api")}
+
+    options = dsr.Options(vips=[], interface="lo", owner="web", state="absent")
+    absent = dsr.DsrLoopback(host, options, check_mode=True).run()
+    assert absent["removed_addresses"] == ["192.0.2.10/32"]
+    assert absent["restored_sysctls"] == {"net.ipv4.conf.all.arp_ignore": 0}  # no other owner holds an IPv4 VIP
+
+    exclusive = dsr.Options(vips=["192.0.2.11"], interface="lo", owner="api", exclusive=True, network_stack="none")
+    assert dsr.DsrLoopback(host, exclusive, check_mode=True).run()["removed_addresses"] == ["192.0.2.10/32"]
+
+
+@pytest.mark.parametrize("name", ["x;touch${IFS}pw", "dsr0123456789abc", "all", "a b", "-dsr", "dsr.0", ""])
+def test_unsafe_dummy_names_are_refused_before_the_host_is_read(name: str) -> None:
+    host = FakeHost()
+    with pytest.raises(dsr.DsrError, match=r"^dummy_name: "):
+        dsr.DsrLoopback(host, dsr.Options(vips=["192.0.2.10"], dummy_name=name), check_mode=True)
+    assert host.commands == []

@@ -7,6 +7,7 @@ resource map (enum lists, immutable keys). POST takes `ip`, GET returns and PUT 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .. import errors as E
@@ -65,6 +66,43 @@ class Service(Entity):
         Attr("tickssincelaststatechange", readonly=True),
     )
 
+    # -- graceful disable -----------------------------------------------------------------------------------------
+    # `disable service <name> [<delay>] [-graceful YES]` (CLI reference "disable service",
+    # https://developer-docs.netscaler.com/en-us/adc-command-reference-int/current-release/basic/service#disable-service;
+    # "Graceful shutdown of services", https://docs.netscaler.com/en-us/citrix-adc/current-release/load-balancing/
+    # load-balancing-manage-clienttraffic/graceful-shutdown.html): the service takes no new connections at once (the
+    # data plane sees it not UP), keeps the open ones, and shows svrstate GOING OUT OF SERVICE (a NITRO svrstate value)
+    # until its connections end (graceful YES) or the delay expires, then OUT OF SERVICE. Without graceful or delay it
+    # is OUT OF SERVICE at once and its open connections are left to end on their own (inferred; the pages are silent).
+    GOING_OUT = "GOING OUT OF SERVICE"
+
+    def reset(self) -> None:
+        super().reset()
+        self.draining: dict[str, tuple[bool, float | None]] = {}  # name -> (graceful, deadline)
+
+    def enable_disable(self, verb: str, body: dict[str, Any]) -> None:
+        super().enable_disable(verb, body)
+        name = str(body[self.key])
+        self.draining.pop(name, None)
+        graceful = str(body.get("graceful", "NO")).upper() == "YES"
+        delay = int(body["delay"]) if body.get("delay") not in (None, "") else None
+        if verb == "disable" and (graceful or delay):
+            self.draining[name] = (graceful, time.monotonic() + delay if delay else None)
+
+    def runtime_state(self, name: str) -> str:
+        """svrstate: the health engine's state, GOING OUT OF SERVICE while a graceful disable drains."""
+        state = self.app.health.service_state(name)
+        drain = self.draining.get(name)
+        if drain is None or state != "OUT OF SERVICE":
+            return state
+        graceful, deadline = drain
+        counters = getattr(self.app.health, "counters", None)
+        open_conns = counters.service(name).cursrvr if counters is not None else 0
+        if (deadline is not None and time.monotonic() >= deadline) or (graceful and open_conns == 0):
+            self.draining.pop(name, None)
+            return state
+        return self.GOING_OUT
+
     def prepare(self, vals: dict[str, Any]) -> None:
         one_of(vals, "ip", "servername", both="serverName, IP", missing="serverName")
         servers = self.app.resource("server")
@@ -85,6 +123,8 @@ class Service(Entity):
             self.app.objects["server"][obj["servername"]]["ipaddress"] = ip
 
     def on_delete(self, res: str, name: str) -> None:
+        if res == "service":
+            self.draining.pop(name, None)
         if res == "server":  # `rm server` also removes its services (CLI reference "rm server"; inferred)
             for svc in [s for s, o in self.objects.items() if o.get("servername") == name]:
                 self.remove(svc)
@@ -99,7 +139,7 @@ class Service(Entity):
         out = super().render(obj)
         server = self.app.objects["server"].get(obj["servername"], {})
         out["ipaddress"] = server.get("ipaddress", server.get("domain", ""))
-        out["svrstate"] = self.app.health.service_state(obj["name"])
+        out["svrstate"] = self.runtime_state(obj["name"])
         return out
 
     # -- accessors for the behaviour engine ---------------------------------------------------------------------
