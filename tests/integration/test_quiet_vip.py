@@ -7,13 +7,15 @@ https://docs.netscaler.com/en-us/citrix-adc/current-release/networking/ip-addres
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.helpers import backends
+from tests.helpers.fleet import run_inventory_playbook
 from tests.helpers.runner import REPO, recap, run_playbook
 from tests.integration.test_role_plan import same_plan
 
@@ -173,19 +175,31 @@ def test_switches_off_leave_settings_alone(sim: Any, backend_factory, loopback_i
     assert call(sim, "GET", f"nsip/{vip}")["nsip"][0]["icmpresponse"] == "ONE_VSERVER"
 
 
-@pytest.mark.parametrize(
-    ("role_vars", "message"),
-    [
-        ({}, "quiet_vip_vservers"),
-        ({"quiet_vip_vservers": []}, "quiet_vip_vservers must name at least one lbvserver"),
-        ({"quiet_vip_vservers": ["web"], "quiet_vip_icmpresponse": "SOMETIMES"}, "quiet_vip_icmpresponse"),
-    ],
-)
-def test_role_argument_validation(sim: Any, role_vars: dict, message: str) -> None:
+ARGUMENT_CASES = [
+    ({}, "quiet_vip_vservers"),
+    ({"quiet_vip_vservers": []}, "quiet_vip_vservers must name at least one lbvserver"),
+    ({"quiet_vip_vservers": ["web"], "quiet_vip_icmpresponse": "SOMETIMES"}, "quiet_vip_icmpresponse"),
+]
+
+
+def test_role_argument_validation(sim: Any, tmp_path: Path) -> None:
+    """Every case in one run of playbooks/quiet_vip.yml: one inventory host per case, each failing on its own."""
+    connection = {
+        "netscaler_nsip": sim.nsip,
+        "netscaler_nitro_user": sim.user,
+        "netscaler_nitro_pass": sim.password,
+        "netscaler_nitro_protocol": "http",
+        "netscaler_validate_certs": False,
+    }
+    hosts = {f"case{index}": {**connection, **role_vars} for index, (role_vars, _message) in enumerate(ARGUMENT_CASES)}
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
     sim.clear_requests()
-    proc = play(sim, **role_vars)
+    proc = run_inventory_playbook(PLAYBOOK, inventory, extra_vars={"netscaler_hosts": "all"})
     assert proc.returncode != 0
-    assert message in proc.stdout
+    failures = dict(re.findall(r"fatal: \[(case\d+)\]: FAILED! => (\{.*\})", proc.stdout))
+    for index, (_role_vars, message) in enumerate(ARGUMENT_CASES):
+        assert message in failures[f"case{index}"], (index, proc.stdout)
     assert sim.requests() == []
 
 
