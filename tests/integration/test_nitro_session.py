@@ -214,6 +214,7 @@ def test_login_failure_inside_a_role_shows_its_reason_and_no_secret(sim):
     reason = json.loads(failure.group(1))
     assert reason["nitro_error"]["http_status"] == 401 and reason["nitro_error"]["errorcode"] == 354, reason
     assert "NITRO login failed (HTTP 401, errorcode 354)" in reason["msg"], reason["msg"]
-    assert reason["nitro_error"]["message"] and "Check nsip" in reason["msg"], reason  # what NITRO said, the fix
+    # what NITRO said, and the fix for a rejected user or password (issue 24: not "check nsip")
+    assert reason["nitro_error"]["message"] and "check nitro_user and nitro_pass" in reason["msg"], reason
     assert secret not in out and not TOKEN.search(out)
     assert sim.writes() == [] and active_sessions(sim) == 0
