@@ -74,3 +74,22 @@ def host_recaps(stdout: str) -> dict[str, dict[str, int]]:
         if match and "ok=" in match.group(2):
             recaps[match.group(1)] = {k: int(v) for k, v in (p.split("=") for p in match.group(2).split())}
     return recaps
+
+
+def survey_vars(playbook: str, name: str, vip: str, backend_factory: Any) -> dict[str, str]:
+    """A playbook's inputs for one vserver `name` on `vip`, in the flat string forms a survey sends."""
+    if playbook == "healthchecked_pool":
+        backends = [backend_factory() for _ in range(2)]
+        return {
+            "healthchecked_pool_name": name,
+            "healthchecked_pool_vip": vip,
+            "healthchecked_pool_member_list": ",".join(f"{b.host}:{b.port}" for b in backends),
+        }
+    # dsr: loopback members answer the PING monitor
+    prefix = vip.rsplit(".", 1)[0]
+    return {
+        "dsr_vserver_name": name,
+        "dsr_vserver_vip": vip,
+        "dsr_vserver_member_list": f"{prefix}.11, {prefix}.12=2",
+        "dsr_vserver_save_config": "true",
+    }

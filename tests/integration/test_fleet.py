@@ -14,9 +14,8 @@ import pytest
 import yaml
 
 from tests.helpers.backends import backend_factory  # noqa: F401  (fixture)
-from tests.helpers.fleet import host_recaps, run_inventory_playbook, simulator_processes
+from tests.helpers.fleet import host_recaps, run_inventory_playbook, simulator_processes, survey_vars
 from tests.helpers.runner import REPO, VENV_BIN, ansible_env
-from tests.integration.test_ha import survey_vars
 
 EXAMPLES = REPO / "extensions" / "awx" / "inventories"
 
