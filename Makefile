@@ -166,7 +166,9 @@ docs: collection $(DOCS_VENV)/.installed
 	@rm -rf $(DOCS_BUILD) && mkdir -p $(DOCS_BUILD)/rst && chmod 700 $(DOCS_BUILD)/rst
 	PATH=$(abspath $(DOCS_VENV))/bin:$$PATH $(DOCS_VENV)/bin/antsibull-docs --config-file docs/antsibull-docs.cfg \
 		collection --use-current --fail-on-error --cleanup everything --dest-dir $(DOCS_BUILD)/rst adcops.netscaler
-	@cp -r docs/rst/. docs/examples docs/architecture.md $(DOCS_BUILD)/rst/
+	@cp -r docs/rst/. docs/examples docs/playbooks docs/*.md $(DOCS_BUILD)/rst/
+	@# the role guides are the roles' READMEs, at the same paths as in the repository
+	@for f in roles/*/README.md roles/*/WINDOWS.md; do mkdir -p $(DOCS_BUILD)/rst/$$(dirname $$f) && cp $$f $(DOCS_BUILD)/rst/$$f; done
 	$(DOCS_VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs $(DOCS_BUILD)/rst $(DOCS_BUILD)/html
 	@echo "docs: $(DOCS_BUILD)/html/index.html"
 

@@ -1,7 +1,8 @@
 """`make demo`: the collection's main job, end to end, on the bundled NetScaler simulator.
 
 It starts the NITRO simulator and three real HTTP backends on loopback, then runs the
-collection's playbooks with ansible-playbook exactly as against an appliance:
+collection's playbooks with ansible-playbook exactly as against an appliance. What it shows is NetScaler as the
+simulator models it (from the public NITRO documentation), not a run on a real appliance:
 
 1. playbooks/healthchecked_pool.yml builds a load-balancing rule (lbvserver, three services,
    a cloud-style HTTP health check) and waits for every member to be UP;
@@ -140,11 +141,11 @@ class Demo:
 
     def show_vip(self, ip: str = VIP) -> dict[str, Any]:
         vip = self.vip(ip)
-        states = ", ".join(f"{v['name']} {v['curstate']}" for v in vip.get("vservers", []))
-        print(
-            f"{INDENT}VIP {ip}: answers ping {'yes' if vip['answers_icmp'] else 'no'}; TCP to a DOWN vserver: "
-            f"{vip['tcp_to_down_vserver']}; vservers: {states}"
-        )
+        vservers = vip.get("vservers", [])
+        states = ", ".join(f"{v['name']} {v['curstate']}" for v in vservers)
+        # What a TCP client of a DOWN vserver gets (reset or silence) only means something while one is DOWN.
+        tcp = f"; TCP to it: {vip['tcp_to_down_vserver']}" if any(v["curstate"] == "DOWN" for v in vservers) else ""
+        print(f"{INDENT}VIP {ip}: answers ping {'yes' if vip['answers_icmp'] else 'no'}; vservers: {states}{tcp}")
         return vip
 
     def nitro(self, path: str) -> list[dict[str, Any]]:
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         if any(r.writes for r in runs):
             raise DemoFailed("a second run wrote to the appliance")
         step_rolling_update(demo, backends)
-        print("\nDemo complete: every step behaved as on an appliance.")
+        print("\nDemo complete: every step behaved as the simulator models NetScaler (not verified on an appliance).")
         return 0
     finally:
         for backend in backends:
@@ -304,8 +305,9 @@ def check_dsr(demo: Demo) -> None:
         )
     )  # fmt: skip
     print(table(["service", "servicetype", "port", "usip", "monitors"],
-                [[s["name"], s["servicetype"], s["port"], s["usip"], ", ".join(monitors[s["name"]])]
-                 for s in services]))  # fmt: skip
+                [[s["name"], s["servicetype"], "*" if s["port"] == "65535" else s["port"], s["usip"],
+                  ", ".join(monitors[s["name"]])] for s in services]))  # fmt: skip
+    print(f"{INDENT}(port *: NITRO returns the wildcard port as 65535, which is how NetScaler stores it)")
     problems = []
     if (vs["servicetype"], vs["port"], vs["m"], vs["curstate"]) != ("ANY", "65535", "MAC", "UP"):
         problems.append(f"vserver is {vs['servicetype']} {vs['port']} m={vs['m']} {vs['curstate']}")

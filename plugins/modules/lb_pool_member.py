@@ -303,7 +303,7 @@ class PoolMemberManager(ModuleManager):
                         "is an outage of that pool, nothing was written. Bring another member UP first, or set "
                         "allow_last: true"
                     )
-        at_start, _ = self.connections(names_)
+        at_start = self.connections(names_)[0]
         after = {"services": dict.fromkeys(names_, "disabled")}
         result = self.result(bool(todo), before, after, connections_at_start=at_start, forced=False)
         if self.check_mode:

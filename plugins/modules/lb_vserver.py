@@ -110,7 +110,7 @@ options:
     elements: raw
   servicegroups:
     description:
-      - Service groups to bind, like O(services): a name or a dict with C(name) and optional C(order).
+      - Service groups to bind, like O(services) - a name or a dict with C(name) and optional C(order).
       - A C(weight) is refused before any request. NetScaler keeps no weight on a service group binding (it answers
         errorcode 1093, C(Argument pre-requisite missing [weight, serviceName])); the members of the group carry the
         weights.

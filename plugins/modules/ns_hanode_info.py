@@ -68,7 +68,8 @@ seealso:
     link: https://developer-docs.netscaler.com/en-us/adc-nitro-api/current-release/configuration/ha/hanode
   - name: Forcing the secondary node to stay secondary
     description: STAYSECONDARY on a standalone node, the no-peer window.
-    link: https://docs.netscaler.com/en-us/netscaler-gateway/current-release/high-availability/ng-ha-force-node-failover-con/ng-ha-force-secondary-stay-secondary-tsk.html
+    link: "https://docs.netscaler.com/en-us/netscaler-gateway/current-release/high-availability/\
+      ng-ha-force-node-failover-con/ng-ha-force-secondary-stay-secondary-tsk.html"
   - name: "CTX122346: force a node to stay primary or secondary"
     description: Two nodes primary at the same time is a split brain.
     link: https://support.citrix.com/s/article/CTX122346-how-to-force-a-netscaler-appliance-in-high-availability-setup-to-stay-as-primary-or-secondary
@@ -272,11 +273,11 @@ class HaNodeInfoManager(ModuleManager):
         return bool(token) and token != os.environ.get("NETSCALER_NITRO_AUTH_TOKEN", "").strip()
 
     def compare(self, since: dict[str, Any], local: dict[str, Any], peers: list[dict[str, Any]], nsip: str) -> None:
-        role, _ = ha_role(local, peers)
+        role = ha_role(local, peers)[0]
         now = describe_nodes(local, peers)
         before_local = since["local_node"]
         before_peers = [p for p in since.get("peer_nodes") or [] if isinstance(p, dict)]
-        before_role, _ = ha_role(before_local, before_peers)
+        before_role = ha_role(before_local, before_peers)[0]
         before = describe_nodes(before_local, before_peers)
         then_s, now_s = _seconds(before_local), _seconds(local)
         flipped = then_s is not None and now_s is not None and now_s < then_s

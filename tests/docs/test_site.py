@@ -32,7 +32,15 @@ PAGES = {
     "collection": "collections/adcops/netscaler/index.html",
     "lb_vserver": "collections/adcops/netscaler/lb_vserver_module.html",
     "quiet_vip": "collections/adcops/netscaler/quiet_vip_role.html",
+    "index": "index.html",
+    "playbook_guide": "playbooks/healthchecked_pool.html",
+    "role_guide": "roles/healthchecked_pool/README.html",
+    "awx": "awx.html",
+    "reliability": "reliability.html",
+    "performance": "performance.html",
 }
+PLAYBOOKS = sorted(path.stem for path in (REPO / "playbooks").glob("*.yml"))
+GUIDES = sorted(path.stem for path in (REPO / "docs").glob("*.md"))
 CHECK_PATH = "/__render_check__.html"
 CHECK_PAGE = """<!doctype html><html><body><pre id="result">pending</pre><script>
 const PAGES = %s;
@@ -170,3 +178,20 @@ def test_role_page_has_its_option_table(rendered: dict[str, Any]) -> None:
     options = option_table(rendered["quiet_vip"])
     for option in ("quiet_vip_vservers", "quiet_vip_icmpresponse", "netscaler_nsip"):
         assert option in options["first"], (option, options["first"])
+
+
+def test_index_leads_with_the_use_cases_and_links_every_guide(rendered: dict[str, Any]) -> None:
+    links = {link.split("#")[0] for link in rendered["index"]["links"]}
+    assert [p for p in PLAYBOOKS if f"playbooks/{p}.html" not in links] == [], links
+    assert [r for r in ROLES if f"roles/{r}/README.html" not in links] == [], links
+    assert [g for g in GUIDES if f"{g}.html" not in links] == [], links
+
+
+def test_guide_pages_render_their_tables(rendered: dict[str, Any]) -> None:
+    # the role guide is the role's README: its step table (step, module) laid out by the browser
+    steps = [t for t in rendered["role_guide"]["tables"] if t["head"][:2] == ["Step", "Module"]]
+    assert steps and steps[0]["height"] > 50, rendered["role_guide"]["tables"]
+    # the playbook guide links its role guide and the AWX page
+    links = {link.split("#")[0] for link in rendered["playbook_guide"]["links"]}
+    assert {"../roles/healthchecked_pool/README.html", "../awx.html"} <= links, links
+    assert rendered["awx"]["tables"] and rendered["reliability"]["tables"], (rendered["awx"], rendered["reliability"])
