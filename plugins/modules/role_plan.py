@@ -10,7 +10,8 @@ short_description: Check a role's variables before the role writes anything (the
 version_added: 1.1.0
 description:
   - The first task of the roles P(adcops.netscaler.healthchecked_pool#role), P(adcops.netscaler.dsr_vserver#role),
-    P(adcops.netscaler.quiet_vip#role) and P(adcops.netscaler.pool_member#role). It runs on the controller and sends no request.
+    P(adcops.netscaler.quiet_vip#role) and P(adcops.netscaler.pool_member#role). It runs on the controller and sends
+    no request.
   - Reads every variable of the play that starts with the role's name, checks each one with the same rules the
     modules apply (option tables, ranges, choices, names and their NetScaler length limits, a response time
     below the interval), and fails with every problem at once, each named by the role variable that was set.
