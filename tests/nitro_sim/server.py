@@ -45,9 +45,14 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: deque[dict[str, Any]] = deque(maxlen=limit)
         self._seq = itertools.count(1)
+        self._cleared_at = 0.0
 
     def add(self, entry: dict[str, Any]) -> None:
         with self._lock:
+            # An entry is added when its answer is sent. A request that began before the last clear (say a stall
+            # whose client gave up) belongs to what was cleared, not to the log of whoever cleared it.
+            if entry["time"] < self._cleared_at:
+                return
             entry["seq"] = next(self._seq)
             self._entries.append(entry)
 
@@ -58,6 +63,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._cleared_at = time.time()
 
 
 def _mask(body: Any) -> Any:
