@@ -566,7 +566,7 @@ def quiet_vip(inputs: Inputs) -> dict[str, Any]:
         ("set_icmpvsrresponse", True),
         ("set_icmpresponse", True),
         ("set_downstaterst", True),
-        ("save_config", True),
+        ("save_config", False),
         ("verify", False),
     ):
         out[key] = inputs.flag(key, default)

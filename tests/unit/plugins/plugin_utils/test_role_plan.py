@@ -240,3 +240,32 @@ def test_every_survey_answer_is_one_the_role_accepts(role):
         members = [{**member, "name": "m1"} for member in VALID[role][f"{role}_members"]]
         run(role, **{f"{role}_name": "n" * name["max"], f"{role}_members": members})
         refused(role, **{f"{role}_name": "n" * (name["max"] + 1)})
+
+
+def test_every_save_config_defaults_to_false():
+    """One default in every role, survey and module: a save writes the whole running configuration, other people's
+    unsaved changes included, so it is asked for, never assumed."""
+    from ansible_collections.adcops.netscaler.plugins.module_utils._module import connection_argument_spec
+
+    found: dict[str, Any] = {"module option save_config": connection_argument_spec()["save_config"]["default"]}
+    for role_dir in sorted((REPO / "roles").iterdir()):
+        defaults = role_dir / "defaults" / "main.yml"
+        if defaults.is_file():
+            for key, value in (yaml.safe_load(defaults.read_text()) or {}).items():
+                if key.endswith("_save_config"):
+                    found[f"{defaults.relative_to(REPO)} {key}"] = value
+        spec = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+        for entry_point, entry in spec.items():
+            for key, option in (entry.get("options") or {}).items():
+                if key.endswith("_save_config"):
+                    found[f"{role_dir.name} argument spec {entry_point} {key}"] = option.get("default")
+    for path in sorted((REPO / "extensions" / "awx" / "surveys").glob("*.json")):
+        for question in json.loads(path.read_text())["spec"]:
+            if question["variable"].endswith("_save_config"):
+                found[f"survey {path.name} {question['variable']}"] = question["default"] == "true"
+    for role in VALID:
+        found[f"role_plan {role} unset"] = run(role)["save_config"]
+    roles = {"healthchecked_pool", "dsr_vserver", "quiet_vip"}
+    for role in roles:  # every role with the option is seen in its defaults, its spec and its survey
+        assert sum(role in key and "_save_config" in key for key in found) >= 3, (role, found)
+    assert {key: value for key, value in found.items() if value is not False} == {}
