@@ -169,6 +169,10 @@ def unknown_variables(prefix: str, names: Iterable[str], known: Iterable[str]) -
 # --- members ----------------------------------------------------------------------------------------------------
 
 
+class BadToken(ValueError):
+    """A member token whose mistake is known: its message replaces the generic "is not <syntax>"."""
+
+
 def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | None], syntax: str) -> list[Any] | None:
     """The members as given: the structured list plus the survey's flat member list. None when neither is set."""
     items: list[Any] = []
@@ -181,7 +185,11 @@ def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | N
             items.extend(value)
     bad = []
     for token in words(inputs.raw("member_list")):
-        parsed = parse_token(token)
+        try:
+            parsed = parse_token(token)
+        except BadToken as exc:
+            inputs.problems.add(f"{inputs.label('member_list')}: {token} {exc}")
+            continue
         if parsed is None:
             bad.append(token)
         else:
@@ -193,8 +201,14 @@ def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | N
     return items
 
 
+# The flat member forms, one syntax for the weight in both roles (=weight); the pool also keeps :weight, its
+# first spelling, which is unambiguous there because the port always comes first.
+POOL_SYNTAX = "ip:port or ip:port=weight ([v6]:port or [v6]:port=weight for IPv6)"
+DSR_SYNTAX = "ip or ip=weight (an IPv4 or IPv6 address with no port)"
+
+
 def pool_token(token: str) -> dict[str, Any] | None:
-    """ip:port or ip:port:weight, [v6]:port[:weight] for IPv6."""
+    """ip:port or ip:port=weight, [v6]:port[=weight] for IPv6; ip:port:weight is accepted too."""
     if token.startswith("["):
         host, sep, rest = token[1:].partition("]:")
         if not sep:
@@ -203,8 +217,13 @@ def pool_token(token: str) -> dict[str, Any] | None:
         host, sep, rest = token.partition(":")
         if not sep:
             return None
-    port_text, _sep, weight = rest.partition(":")
-    if not port_text or (weight and not weight.isdigit()):
+    if "=" in rest:
+        port_text, _sep, weight = rest.partition("=")
+        if not weight:
+            return None
+    else:
+        port_text, _sep, weight = rest.partition(":")
+    if not port_text or (weight and not weight.isdigit()) or ":" in port_text:
         return None
     item: dict[str, Any] = {"ip": host, "port": port_text}
     if weight:
@@ -218,6 +237,16 @@ def dsr_token(token: str) -> dict[str, Any] | None:
     if sep and not weight.isdigit():
         return None
     if canonical_ip(host) is None:
+        # 10.0.0.1:80 or [2001:db8::1]:80: the pool's form. A bare IPv6 address has colons of its own and was
+        # accepted above, so only these two spellings are read as an address with a port.
+        address, colon, port_text = host.rpartition(":")
+        address = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+        if colon and port_text and (host.startswith("[") or "." in address) and canonical_ip(address) is not None:
+            fix = f"{address}={weight}" if sep else f"{address} or {address}=weight"
+            raise BadToken(
+                "has a port, and DSR members have none: each serves the vserver's port (dsr_vserver_port), which "
+                f"MAC redirection keeps; write {fix}"
+            )
         return None
     return {"ip": host, **({"weight": int(weight)} if sep else {})}
 
@@ -245,7 +274,10 @@ def check_members(
             continue
         unknown = sorted(set(given) - set(keys))
         if unknown:
-            problems.add(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; allowed: {', '.join(keys)}")
+            why = ""
+            if "port" in unknown:  # DSR: the one role whose members have no port
+                why = f"; a DSR member has no port: each serves the vserver's port ({inputs.label('port')})"
+            problems.add(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; allowed: {', '.join(keys)}{why}")
         address = problems.check(ip, f"{where}.ip", given["ip"])
         member_port = fixed_port
         port_text = ""
@@ -418,7 +450,7 @@ def healthchecked_pool(inputs: Inputs) -> dict[str, Any]:
             "servicetype": svc_type,
             "lbmethod": inputs.choice("lbmethod", LBMETHODS, "ROUNDROBIN", kind="a load balancing method"),
         }
-    items = member_items(inputs, pool_token, "ip:port or ip:port:weight ([v6]:port for IPv6)")
+    items = member_items(inputs, pool_token, POOL_SYNTAX)
     guard_empty(inputs, items, present, f"pool {name!r}")
     members = check_members(inputs, items or [], pool=name or "", vip=vip, keys=("name", "ip", "port", "weight"))
     label, values = healthcheck_values(inputs, POOL_HEALTHCHECK_KEYS)
@@ -534,8 +566,7 @@ def dsr_vserver(inputs: Inputs) -> dict[str, Any]:
             problems.add(f"{hc_label}.port: a PING health check has no port; use type TCP to probe a port")
         values["type"] = hc_type if hc_type in MONITOR_TYPES else "PING"
         out["healthcheck"] = check_healthcheck(inputs, hc_label, values, {"type": "monitor_type"})
-    items = member_items(inputs, dsr_token, "ip or ip=weight (an IPv4 or IPv6 address with no port: the port is "
-                         f"{label('port')})")  # fmt: skip
+    items = member_items(inputs, dsr_token, f"{DSR_SYNTAX[:-1]}: the port is {label('port')})")
     guard_empty(inputs, items, present, f"DSR vserver {name!r}")
     members = check_members(
         inputs, items or [], pool=name or "", vip=vip, fixed_port=out["port"], keys=("name", "ip", "weight")

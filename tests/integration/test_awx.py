@@ -286,7 +286,7 @@ def test_healthchecked_pool_survey_converges(secret_sim, backend_factory):  # no
             "healthchecked_pool_vip": "127.9.30.2",
             "healthchecked_pool_port": "8080",
             "healthchecked_pool_member_list": f"{backends[0].host}:{backends[0].port}\n"
-            f"{backends[1].host}:{backends[1].port}:3, ",
+            f"{backends[1].host}:{backends[1].port}=3, ",
             "healthchecked_pool_healthcheck_ping_path": "/ok",
             "healthchecked_pool_healthcheck_interval": 5,
             "healthchecked_pool_healthcheck_unhealthy_threshold": 2,
@@ -391,7 +391,10 @@ def test_dsr_survey_member_list_refuses_a_port(secret_sim):
     )
     proc = run_playbook(REPO / "playbooks" / "dsr.yml", extra_vars=extra, env=env)
     assert proc.returncode != 0
-    assert "dsr_vserver_member_list: 10.0.0.1:80 is not ip or ip=weight" in proc.stdout, proc.stdout[-3000:]
+    assert (
+        "dsr_vserver_member_list: 10.0.0.1:80 has a port, and DSR members have none: each serves the vserver's port "
+        "(dsr_vserver_port), which MAC redirection keeps; write 10.0.0.1 or 10.0.0.1=weight"
+    ) in " ".join(proc.stdout.split()), proc.stdout[-3000:]
     assert sim.requests() == []
 
 

@@ -70,6 +70,13 @@ BAD: list[tuple[str, str, Any, str]] = [
     ("healthchecked_pool", "members", [], "healthchecked_pool_members: empty"),
     ("healthchecked_pool", "members", role_plan, "healthchecked_pool_members: not defined"),
     ("healthchecked_pool", "member_list", "1.2.3.4", "healthchecked_pool_member_list: 1.2.3.4 is not ip:port"),
+    ("healthchecked_pool", "member_list", "1.2.3.4=2", "member_list: 1.2.3.4=2 is not ip:port or ip:port=weight"),
+    ("healthchecked_pool", "member_list", "1.2.3.4:80=x", "member_list: 1.2.3.4:80=x is not ip:port or ip:port="),
+    ("healthchecked_pool", "member_list", "1.2.3.4:80=", "member_list: 1.2.3.4:80= is not ip:port or ip:port="),
+    ("healthchecked_pool", "member_list", "1.2.3.4:80:2=3", "member_list: 1.2.3.4:80:2=3 is not ip:port"),
+    ("healthchecked_pool", "member_list", "2001:db8::1:80=2", "member_list: 2001:db8::1:80=2 is not ip:port"),
+    ("healthchecked_pool", "member_list", "[2001:db8::1]:80=0", "healthchecked_pool_members[1].weight: 0 is out"),
+    ("healthchecked_pool", "member_list", "[2001:db8::1]=3", "([v6]:port or [v6]:port=weight for IPv6)"),
     ("healthchecked_pool", "allow_empty", "perhaps", "healthchecked_pool_allow_empty: 'perhaps' is not a boolean"),
     ("healthchecked_pool", "max_member_removals", -1, "healthchecked_pool_max_member_removals: -1 is out of range"),
     ("healthchecked_pool", "healthcheck", {"interval": 0}, "healthchecked_pool_healthcheck.interval: 0 is out"),
@@ -116,7 +123,17 @@ BAD: list[tuple[str, str, Any, str]] = [
     ("dsr_vserver", "members", [{"ip": "192.0.2.21"}, {"ip": "192.0.2.21", "name": "b"}], "is also member 0"),
     ("dsr_vserver", "members", [{"ip": "192.0.2.21", "weight": 101}], "dsr_vserver_members[0].weight: 101 is out"),
     ("dsr_vserver", "members", role_plan, "dsr_vserver_members: not defined"),
-    ("dsr_vserver", "member_list", "192.0.2.21:80", "dsr_vserver_member_list: 192.0.2.21:80 is not ip or ip=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "dsr_vserver_member_list: 192.0.2.21:80 has a port, and DSR"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "each serves the vserver's port (dsr_vserver_port), which MAC"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "redirection keeps; write 192.0.2.21 or 192.0.2.21=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80=3", "192.0.2.21:80=3 has a port, and DSR members have none"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80=3", "; write 192.0.2.21=3"),
+    ("dsr_vserver", "member_list", "[2001:db8::1]:53", "[2001:db8::1]:53 has a port, and DSR members have none"),
+    ("dsr_vserver", "member_list", "[2001:db8::1]:53", "; write 2001:db8::1 or 2001:db8::1=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.21=x", "dsr_vserver_member_list: 192.0.2.21=x is not ip or ip=weight"),
+    ("dsr_vserver", "member_list", "backend:80", "dsr_vserver_member_list: backend:80 is not ip or ip=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.22=101", "dsr_vserver_members[1].weight: 101 is out"),
+    ("dsr_vserver", "members", [{"ip": "192.0.2.21", "port": 80}], "a DSR member has no port: each serves the vserv"),
     ("dsr_vserver", "disable_mbf_on_absent", "maybe", "dsr_vserver_disable_mbf_on_absent: 'maybe' is not a boolean"),
     ("dsr_vserver", "memebers", [], "dsr_vserver_memebers: not a variable of this role; did you mean dsr_vserver_m"),
     ("quiet_vip", "vservers", [], "quiet_vip_vservers must name at least one lbvserver"),
@@ -176,7 +193,7 @@ def test_flat_survey_forms_equal_the_structured_ones():
     flat = run(
         "healthchecked_pool",
         healthchecked_pool_members=role_plan,
-        healthchecked_pool_member_list="192.0.2.21:80,\n [2001:DB8:0::5]:81:3",
+        healthchecked_pool_member_list="192.0.2.21:80,\n [2001:DB8:0::5]:81=3",
         healthchecked_pool_healthcheck_interval="10",
         healthchecked_pool_healthcheck_expected_codes="200, 301",
     )
@@ -269,3 +286,46 @@ def test_every_save_config_defaults_to_false():
     for role in roles:  # every role with the option is seen in its defaults, its spec and its survey
         assert sum(role in key and "_save_config" in key for key in found) >= 3, (role, found)
     assert {key: value for key, value in found.items() if value is not False} == {}
+
+
+# The flat pool member forms that are one member each: =weight (every role's weight syntax) and the earlier :weight.
+GOOD_POOL_TOKENS = [
+    ("192.0.2.21:80", {"ip": "192.0.2.21", "port": "80"}),
+    ("192.0.2.21:80=3", {"ip": "192.0.2.21", "port": "80", "weight": 3}),
+    ("192.0.2.21:80:3", {"ip": "192.0.2.21", "port": "80", "weight": 3}),
+    ("[2001:db8::5]:81", {"ip": "2001:db8::5", "port": "81"}),
+    ("[2001:db8::5]:81=3", {"ip": "2001:db8::5", "port": "81", "weight": 3}),
+    ("[2001:db8::5]:81:3", {"ip": "2001:db8::5", "port": "81", "weight": 3}),
+]
+GOOD_DSR_TOKENS = [
+    ("192.0.2.21", {"ip": "192.0.2.21"}),
+    ("192.0.2.21=4", {"ip": "192.0.2.21", "weight": 4}),
+    ("2001:db8::21", {"ip": "2001:db8::21"}),
+    ("2001:db8::21=4", {"ip": "2001:db8::21", "weight": 4}),
+]
+
+
+@pytest.mark.parametrize(("token", "expected"), GOOD_POOL_TOKENS, ids=[t for t, _ in GOOD_POOL_TOKENS])
+def test_pool_member_token(token, expected):
+    assert role_plan.pool_token(token) == expected
+    vip = "2001:db8::80" if ":" in expected["ip"] else "192.0.2.10"
+    plan = run("healthchecked_pool", healthchecked_pool_members=role_plan, healthchecked_pool_member_list=token,
+               healthchecked_pool_vip=vip)  # fmt: skip
+    assert plan["bindings"][0]["weight"] == expected.get("weight", 1)
+    assert plan["services"][0]["port"] == int(expected["port"])
+
+
+@pytest.mark.parametrize(("token", "expected"), GOOD_DSR_TOKENS, ids=[t for t, _ in GOOD_DSR_TOKENS])
+def test_dsr_member_token(token, expected):
+    assert role_plan.dsr_token(token) == expected
+    vip = "2001:db8::80" if ":" in expected["ip"] else "192.0.2.80"
+    plan = run("dsr_vserver", dsr_vserver_members=role_plan, dsr_vserver_member_list=token, dsr_vserver_vip=vip)
+    assert plan["bindings"][0]["weight"] == expected.get("weight", 1)
+
+
+def test_equals_and_colon_weights_plan_alike():
+    spelled = {sep: run("healthchecked_pool", healthchecked_pool_members=role_plan,
+                        healthchecked_pool_member_list=f"192.0.2.21:80{sep}7 [2001:db8::5]:81{sep}2")
+               for sep in "=:"}  # fmt: skip
+    assert spelled["="] == spelled[":"]
+    assert [b["weight"] for b in spelled["="]["bindings"]] == [7, 2]
