@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     check_timing,
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import LBVSERVER_SERVICETYPES, servicetype
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import MAX_TIMEOUT, connection_argument_spec
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     InvalidOptions,
@@ -164,6 +167,72 @@ def unknown_variables(prefix: str, names: Iterable[str], known: Iterable[str]) -
         hint = f"; did you mean {close[0]}?" if close else f"; known variables: {', '.join(known)}"
         messages.append(f"{name}: not a variable of this role{hint}")
     return messages
+
+
+# --- connection ------------------------------------------------------------------------------------------------
+
+# The role-level connection variables this step checks, and the module option each becomes (roles/netscaler_node
+# vars/main.yml). The modules check the others before their own first request (nsip, user, password, token and
+# protocol need nothing that is not already in the module's message); these two would otherwise be found only by
+# the first module task, named by the module option instead of the variable the user set.
+CONNECTION_VARIABLES = {"netscaler_nitro_timeout": "nitro_timeout", "netscaler_ca_bundle": "ca_bundle"}
+
+
+def connection_env(option: str) -> str:
+    """The NETSCALER_* variable a module option falls back to (module_utils/_module.py), e.g. an AWX field's."""
+    return str(connection_argument_spec()[option]["fallback"][1][0])
+
+
+def check_connection(problems: Problems, given: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+    """netscaler_nitro_timeout and netscaler_ca_bundle, as the modules check nitro_timeout and ca_bundle, named by
+    what the user set: the role variable, else the NETSCALER_* environment variable the modules fall back to (the
+    AWX credential's field). Empty is unset, as for the modules' environment fallback and vars/main.yml."""
+    for variable, option in CONNECTION_VARIABLES.items():
+        value, label = given.get(variable), variable
+        if value is None or value == "":
+            env = connection_env(option)
+            value, label = environ.get(env, ""), f"{env} (environment)"
+            if value == "":
+                continue
+        if option == "nitro_timeout":
+            check_timeout(problems, label, value)
+        else:
+            check_ca_bundle(problems, label, value)
+
+
+def check_timeout(problems: Problems, label: str, value: Any) -> None:
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    is_number = isinstance(number, (int, float)) and not isinstance(number, bool)
+    if not is_number or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
+        problems.add(
+            f"{label}: {value!r} must be a number of seconds more than 0 and at most {MAX_TIMEOUT:g} (the time "
+            "budget of each NITRO operation, retries included)"
+        )
+
+
+def check_ca_bundle(problems: Problems, label: str, value: Any) -> None:
+    # The modules run on the controller (connection local, or delegate_to localhost), where this step runs too, and
+    # expand ~ and $VARS in a path option; a relative path is relative to the directory ansible-playbook runs in.
+    path = os.path.expanduser(os.path.expandvars(str(value)))
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        problems.add(
+            f"{label}: {value!r} is not a readable file on the controller; give the path of a PEM file with the CA "
+            "certificate(s) that signed the appliance's certificate"
+        )
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    if b"-----BEGIN" not in head or b"CERTIFICATE-----" not in head:
+        problems.add(
+            f"{label}: {value!r} holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give a PEM file "
+            "with the CA certificate(s) that signed the appliance's certificate (a DER file: convert it with "
+            "openssl x509 -inform der)"
+        )
 
 
 # --- members ----------------------------------------------------------------------------------------------------
@@ -657,12 +726,20 @@ ROLES: dict[str, Callable[[Inputs], dict[str, Any]]] = {
 }
 
 
-def plan(role: str, given: Mapping[str, Any], known: Iterable[str]) -> dict[str, Any]:
-    """Every problem of the role's variables at once (InvalidOptions), or the normalised inputs."""
+def plan(
+    role: str,
+    given: Mapping[str, Any],
+    known: Iterable[str],
+    connection: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every problem of the role's variables at once (InvalidOptions), or the normalised inputs. ``connection``:
+    the CONNECTION_VARIABLES the play sets; ``environ``: the controller's environment (default os.environ)."""
     prefix = f"{role}_"
     inputs = Inputs(prefix, given)
     for message in unknown_variables(prefix, given, known):
         inputs.problems.add(message)
+    check_connection(inputs.problems, connection or {}, os.environ if environ is None else environ)
     out = ROLES[role](inputs)
     inputs.problems.raise_any()
     return out

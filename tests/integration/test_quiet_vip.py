@@ -183,7 +183,13 @@ ARGUMENT_CASES = [
     ({}, "quiet_vip_vservers"),
     ({"quiet_vip_vservers": []}, "quiet_vip_vservers must name at least one lbvserver"),
     ({"quiet_vip_vservers": ["web"], "quiet_vip_icmpresponse": "SOMETIMES"}, "quiet_vip_icmpresponse"),
-]
+    # the connection variables every role's plan step checks, named as the user set them
+    ({"quiet_vip_vservers": ["web"], "netscaler_nitro_timeout": 0},
+     "netscaler_nitro_timeout: 0 must be a number of seconds more than 0 and at most 3600"),
+    ({"quiet_vip_vservers": ["web"], "netscaler_nitro_timeout": "soon"}, "netscaler_nitro_timeout: 'soon' must be"),
+    ({"quiet_vip_vservers": ["web"], "netscaler_ca_bundle": "/nonexistent/ca.pem"},
+     "netscaler_ca_bundle: '/nonexistent/ca.pem' is not a readable file on the controller"),
+]  # fmt: skip
 
 
 def test_role_argument_validation(sim: Any, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ the role would refuse cannot be offered, and the flat survey forms parse as the 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def spec_options(role: str) -> set[str]:
 def run(role: str, **changes: Any) -> dict[str, Any]:
     given = {**VALID[role], **changes}
     given = {key: value for key, value in given.items() if value is not role_plan}  # role_plan: remove the key
-    return role_plan.plan(role, given, spec_options(role))
+    return role_plan.plan(role, given, spec_options(role), environ={})
 
 
 def refused(role: str, **changes: Any) -> str:
@@ -329,3 +330,104 @@ def test_equals_and_colon_weights_plan_alike():
                for sep in "=:"}  # fmt: skip
     assert spelled["="] == spelled[":"]
     assert [b["weight"] for b in spelled["="]["bindings"]] == [7, 2]
+
+
+# -- the connection variables every role's plan checks ----------------------------------------------------------
+
+PLANNED = {**VALID, "pool_member": {"pool_member_state": "drained", "pool_member_pools": ["web"],
+                                    "pool_member_address": "192.0.2.21"}}  # fmt: skip
+TIMEOUT_RULE = "must be a number of seconds more than 0 and at most 3600"
+
+
+def plan_with(role: str, connection: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    return role_plan.plan(role, PLANNED[role], spec_options(role), connection, environ)
+
+
+@pytest.fixture
+def bundles(tmp_path: Path) -> dict[str, str]:
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    der = tmp_path / "ca.der"
+    der.write_bytes(b"\x30\x82\x01\x0a" + bytes(64))
+    unreadable = tmp_path / "secret.pem"
+    unreadable.write_text(pem.read_text())
+    unreadable.chmod(0)
+    return {"PEM": str(pem), "DER": str(der), "DIR": str(tmp_path), "UNREADABLE": str(unreadable)}
+
+
+# (role variables, environment, the message); PEM, DER and DIR stand for the files of the bundles fixture.
+CONNECTION_BAD = [
+    ({"netscaler_nitro_timeout": 0}, {}, f"netscaler_nitro_timeout: 0 {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": -1.5}, {}, f"netscaler_nitro_timeout: -1.5 {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": 3601}, {}, f"netscaler_nitro_timeout: 3601 {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "3600.5"}, {}, f"netscaler_nitro_timeout: '3600.5' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "soon"}, {}, f"netscaler_nitro_timeout: 'soon' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "nan"}, {}, f"netscaler_nitro_timeout: 'nan' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "inf"}, {}, f"netscaler_nitro_timeout: 'inf' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": True}, {}, f"netscaler_nitro_timeout: True {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": [30]}, {}, f"netscaler_nitro_timeout: [30] {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": " "}, {}, f"netscaler_nitro_timeout: ' ' {TIMEOUT_RULE}"),
+    ({}, {"NETSCALER_NITRO_TIMEOUT": "0"}, f"NETSCALER_NITRO_TIMEOUT (environment): '0' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": ""}, {"NETSCALER_NITRO_TIMEOUT": "x"}, "NETSCALER_NITRO_TIMEOUT (environment): 'x'"),
+    (
+        {"netscaler_ca_bundle": "/nonexistent/ca.pem"},
+        {},
+        "netscaler_ca_bundle: '/nonexistent/ca.pem' is not a "
+        "readable file on the controller; give the path of a PEM file with the CA certificate(s)",
+    ),
+    ({"netscaler_ca_bundle": "DIR"}, {}, "is not a readable file on the controller"),
+    ({"netscaler_ca_bundle": "UNREADABLE"}, {}, "is not a readable file on the controller"),
+    ({"netscaler_ca_bundle": "DER"}, {}, "holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)"),
+    ({}, {"NETSCALER_CA_BUNDLE": "/nonexistent/ca.pem"}, "NETSCALER_CA_BUNDLE (environment): '/nonexistent/ca.pem'"),
+]
+CONNECTION_GOOD = [
+    ({"netscaler_nitro_timeout": 30}, {}),
+    ({"netscaler_nitro_timeout": 0.5}, {}),
+    ({"netscaler_nitro_timeout": "3600"}, {}),
+    ({"netscaler_nitro_timeout": " 90 "}, {}),
+    ({"netscaler_nitro_timeout": None, "netscaler_ca_bundle": None}, {}),
+    # empty is unset, in a survey answer and in an AWX credential's environment alike
+    ({"netscaler_nitro_timeout": "", "netscaler_ca_bundle": ""}, {"NETSCALER_NITRO_TIMEOUT": "",
+                                                                  "NETSCALER_CA_BUNDLE": ""}),
+    ({"netscaler_ca_bundle": "PEM"}, {}),
+    ({}, {"NETSCALER_CA_BUNDLE": "PEM", "NETSCALER_NITRO_TIMEOUT": "15"}),
+    # the role variable is what the modules get, so a bad environment variable behind it is not looked at
+    ({"netscaler_nitro_timeout": 20, "netscaler_ca_bundle": "PEM"}, {"NETSCALER_NITRO_TIMEOUT": "x",
+                                                                     "NETSCALER_CA_BUNDLE": "/nonexistent"}),
+]  # fmt: skip
+
+
+def placed(values: dict[str, Any], bundles: dict[str, str]) -> dict[str, Any]:
+    return {key: bundles.get(value, value) if isinstance(value, str) else value for key, value in values.items()}
+
+
+@pytest.mark.parametrize("role", sorted(PLANNED))
+@pytest.mark.parametrize(("connection", "environ", "expected"), CONNECTION_BAD,
+                         ids=[f"bad{i}" for i in range(len(CONNECTION_BAD))])  # fmt: skip
+def test_bad_connection_variable_is_refused_by_every_role(role, connection, environ, expected, bundles):
+    if "UNREADABLE" in connection.values() and os.access(bundles["UNREADABLE"], os.R_OK):
+        pytest.skip("running as root: a file without permissions is still readable")
+    with pytest.raises(InvalidOptions) as info:
+        plan_with(role, placed(connection, bundles), placed(environ, bundles))
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("role", sorted(PLANNED))
+@pytest.mark.parametrize(
+    ("connection", "environ"), CONNECTION_GOOD, ids=[f"good{i}" for i in range(len(CONNECTION_GOOD))]
+)
+def test_good_connection_variables_pass(role, connection, environ, bundles):
+    plan_with(role, placed(connection, bundles), placed(environ, bundles))
+
+
+def test_connection_variables_are_in_every_argument_spec_that_lists_netscaler_variables():
+    for role_dir in sorted((REPO / "roles").iterdir()):
+        spec = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+        for entry_point, entry in spec.items():
+            options = set(entry.get("options") or {})
+            if "netscaler_validate_certs" in options:
+                missing = set(role_plan.CONNECTION_VARIABLES) - options
+                assert not missing, (role_dir.name, entry_point, missing)
+    vars_file = (REPO / "roles" / "netscaler_node" / "vars" / "main.yml").read_text()
+    for variable, option in role_plan.CONNECTION_VARIABLES.items():
+        assert f"'{option}': {variable} | default(none)" in vars_file, variable
