@@ -6,8 +6,9 @@ connection), so the cases cost one ansible-playbook start:
 - ``trusted``: the simulator over HTTPS with its self-signed certificate, ``netscaler_validate_certs: true`` and
   ``netscaler_ca_bundle`` naming that certificate: the role converges.
 - ``untrusted``: the same without ``netscaler_ca_bundle``: the login fails on the certificate, saying how to trust it.
-- ``stalled``: an appliance that accepts the TCP connection and never answers, with ``netscaler_nitro_timeout: "2"``
-  (a survey's string): the login gives up after 2 s and says so (the default budget is 60 s).
+- ``stalled``: an appliance that accepts the connection, reads the request and never answers, with
+  ``netscaler_nitro_timeout: "2"`` (a survey's string): the login gives up after 2 s and says so (the default
+  budget is 60 s).
 
 A bad value of either variable is refused before any request, naming it (tests/integration/test_quiet_vip.py's
 argument cases; every role's plan step: tests/unit/plugins/plugin_utils/test_role_plan.py).
@@ -17,32 +18,19 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.helpers.backends import backend_factory  # noqa: F401  (fixture)
 from tests.helpers.fleet import host_recaps, run_inventory_playbook
 from tests.helpers.runner import REPO
 
 PLAYBOOK = REPO / "playbooks" / "quiet_vip.yml"
 
 
-@pytest.fixture
-def stalled_appliance() -> Iterator[str]:
-    """host:port of a listener that completes the TCP handshake (the kernel's backlog) and never reads or answers."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.close()
-
-
-def test_ca_bundle_and_nitro_timeout_reach_the_modules(sim_tls: Any, stalled_appliance: str, tmp_path: Path) -> None:
+def test_ca_bundle_and_nitro_timeout_reach_the_modules(sim_tls: Any, backend_factory, tmp_path: Path) -> None:  # noqa: F811
+    # an appliance that accepts the connection, reads the request and never answers
+    stalled = backend_factory(mode="hang")
     status, body = sim_tls.nitro(
         "POST", "lbvserver", {"lbvserver": {"name": "web", "servicetype": "HTTP", "ipv46": "127.9.40.1", "port": 80}}
     )
@@ -58,7 +46,7 @@ def test_ca_bundle_and_nitro_timeout_reach_the_modules(sim_tls: Any, stalled_app
         "trusted": {**https, "netscaler_ca_bundle": sim_tls.cert_path, "netscaler_nitro_timeout": 30},
         "untrusted": https,
         "stalled": {
-            "netscaler_nsip": stalled_appliance,
+            "netscaler_nsip": f"{stalled.host}:{stalled.port}",
             "netscaler_nitro_user": "nsroot",
             "netscaler_nitro_pass": "stalled-appliance-password",
             "netscaler_nitro_protocol": "http",
@@ -87,4 +75,5 @@ def test_ca_bundle_and_nitro_timeout_reach_the_modules(sim_tls: Any, stalled_app
 
     # stalled: netscaler_nitro_timeout "2" is the login's budget (60 s without it)
     assert "no complete answer within nitro_timeout=2 s" in failures["stalled"], failures["stalled"]
+    assert stalled.connections >= 1
     assert proc.returncode != 0
