@@ -77,7 +77,8 @@ $(SANITY_VENV)/.installed: requirements.txt constraints.txt | venv
 
 # ansible-test wants the collection under ansible_collections/<ns>/<name> as a real
 # directory, so sanity runs on a copy of the tracked (and new, unignored) files.
-# tests/ is the project's pytest suite (ruff-checked), not ansible-test content, so it stays out.
+# tests/ is the project's pytest suite (ruff-checked), not ansible-test content, so it stays out, and so does
+# ansible.cfg, which the built collection does not ship either (galaxy.yml build_ignore).
 # It bootstraps pip in per-test venvs with a script from a host outside the package
 # registries; hacking/get_pip_offline.py does the same from Python's bundled pip.
 # pslint and shellcheck need pwsh and shellcheck binaries, which this project does not install.
@@ -91,7 +92,7 @@ PS_FILE_TESTS := shebang line-endings no-smart-quotes no-illegal-filenames symli
 sanity: collection $(SANITY_VENV)/.installed
 	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT) $(SANITY_HOME)/.ansible/test/cache
 	@cp hacking/get_pip_offline.py $(SANITY_HOME)/.ansible/test/cache/get_pip_24_2.py
-	@git ls-files -co --exclude-standard -z -- . ':!tests' ':!hacking' | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	@git ls-files -co --exclude-standard -z -- . ':!tests' ':!hacking' ':!ansible.cfg' | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(SANITY_ROOT)
 	@# its own repository, or ansible-test asks the enclosing one, where .venv is ignored
 	@cd $(SANITY_ROOT) && git init -q && git add -A
 	cd $(SANITY_ROOT) && HOME=$(SANITY_HOME) PATH=$(abspath $(SANITY_VENV))/bin:$$PATH \

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         "healthchecked_pool_wait": True,
         "healthchecked_pool_save_config": True,
     }
-    quiet = {"quiet_vip_vservers": ["web"], "quiet_vip_verify": True}
+    quiet = {"quiet_vip_vservers": ["web"], "quiet_vip_verify": True, "quiet_vip_save_config": True}
     dsr = {
         "dsr_vserver_name": "dsr",
         "dsr_vserver_vip": DSR_VIP,

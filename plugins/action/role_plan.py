@@ -8,6 +8,7 @@ a misspelled role variable needs. The rules live in plugin_utils/role_plan.py.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,14 @@ class ActionModule(ActionBase):
             # an unknown name is reported by its name alone.
             given = {name: self._templar.template(task_vars[name]) for name in names if name in spec}
             given.update({name: None for name in names if name not in known})
-            plan = role_plan.plan(role, given, known)
+            # The connection variables the plan checks (netscaler_nitro_timeout, netscaler_ca_bundle), as set
+            # for this host; the controller's environment, where the modules run, gives the NETSCALER_* fallbacks.
+            connection = {
+                name: self._templar.template(task_vars[name])
+                for name in role_plan.CONNECTION_VARIABLES
+                if name in task_vars
+            }
+            plan = role_plan.plan(role, given, known, connection, os.environ)
         except InvalidOptions as exc:
             return {**result, "failed": True, "changed": False,
                     "msg": f"{role} refused before any NITRO request: {exc}"}  # fmt: skip

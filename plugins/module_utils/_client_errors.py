@@ -177,7 +177,8 @@ PLAIN_REFUSED_HINT = (
     "appliance's plain HTTP port in nsip)"
 )
 TLS_HINT = (
-    "The appliance's TLS certificate could not be verified. Give the CA that signed it with ca_bundle (or the "
+    "The appliance's TLS certificate could not be verified. Give the CA that signed it with ca_bundle "
+    "(netscaler_ca_bundle in the collection's roles, the CA bundle field of the AWX credential, or the "
     "NETSCALER_CA_BUNDLE, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE environment variable), use the name the "
     "certificate was issued for in nsip, or, on a trusted management network only, set validate_certs: false"
 )

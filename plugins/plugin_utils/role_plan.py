@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     check_timing,
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import LBVSERVER_SERVICETYPES, servicetype
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import MAX_TIMEOUT, connection_argument_spec
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     InvalidOptions,
@@ -166,7 +169,77 @@ def unknown_variables(prefix: str, names: Iterable[str], known: Iterable[str]) -
     return messages
 
 
+# --- connection ------------------------------------------------------------------------------------------------
+
+# The role-level connection variables this step checks, and the module option each becomes (roles/netscaler_node
+# vars/main.yml). The modules check the others before their own first request (nsip, user, password, token and
+# protocol need nothing that is not already in the module's message); these two would otherwise be found only by
+# the first module task, named by the module option instead of the variable the user set.
+CONNECTION_VARIABLES = {"netscaler_nitro_timeout": "nitro_timeout", "netscaler_ca_bundle": "ca_bundle"}
+
+
+def connection_env(option: str) -> str:
+    """The NETSCALER_* variable a module option falls back to (module_utils/_module.py), e.g. an AWX field's."""
+    return str(connection_argument_spec()[option]["fallback"][1][0])
+
+
+def check_connection(problems: Problems, given: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+    """netscaler_nitro_timeout and netscaler_ca_bundle, as the modules check nitro_timeout and ca_bundle, named by
+    what the user set: the role variable, else the NETSCALER_* environment variable the modules fall back to (the
+    AWX credential's field). Empty is unset, as for the modules' environment fallback and vars/main.yml."""
+    for variable, option in CONNECTION_VARIABLES.items():
+        value, label = given.get(variable), variable
+        if value is None or value == "":
+            env = connection_env(option)
+            value, label = environ.get(env, ""), f"{env} (environment)"
+            if value == "":
+                continue
+        if option == "nitro_timeout":
+            check_timeout(problems, label, value)
+        else:
+            check_ca_bundle(problems, label, value)
+
+
+def check_timeout(problems: Problems, label: str, value: Any) -> None:
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    is_number = isinstance(number, (int, float)) and not isinstance(number, bool)
+    if not is_number or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
+        problems.add(
+            f"{label}: {value!r} must be a number of seconds more than 0 and at most {MAX_TIMEOUT:g} (the time "
+            "budget of each NITRO operation, retries included)"
+        )
+
+
+def check_ca_bundle(problems: Problems, label: str, value: Any) -> None:
+    # The modules run on the controller (connection local, or delegate_to localhost), where this step runs too, and
+    # expand ~ and $VARS in a path option; a relative path is relative to the directory ansible-playbook runs in.
+    path = os.path.expanduser(os.path.expandvars(str(value)))
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        problems.add(
+            f"{label}: {value!r} is not a readable file on the controller; give the path of a PEM file with the CA "
+            "certificate(s) that signed the appliance's certificate"
+        )
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    if b"-----BEGIN" not in head or b"CERTIFICATE-----" not in head:
+        problems.add(
+            f"{label}: {value!r} holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give a PEM file "
+            "with the CA certificate(s) that signed the appliance's certificate (a DER file: convert it with "
+            "openssl x509 -inform der)"
+        )
+
+
 # --- members ----------------------------------------------------------------------------------------------------
+
+
+class BadToken(ValueError):
+    """A member token whose mistake is known: its message replaces the generic "is not <syntax>"."""
 
 
 def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | None], syntax: str) -> list[Any] | None:
@@ -181,7 +254,11 @@ def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | N
             items.extend(value)
     bad = []
     for token in words(inputs.raw("member_list")):
-        parsed = parse_token(token)
+        try:
+            parsed = parse_token(token)
+        except BadToken as exc:
+            inputs.problems.add(f"{inputs.label('member_list')}: {token} {exc}")
+            continue
         if parsed is None:
             bad.append(token)
         else:
@@ -193,8 +270,14 @@ def member_items(inputs: Inputs, parse_token: Callable[[str], dict[str, Any] | N
     return items
 
 
+# The flat member forms, one syntax for the weight in both roles (=weight); the pool also keeps :weight, its
+# first spelling, which is unambiguous there because the port always comes first.
+POOL_SYNTAX = "ip:port or ip:port=weight ([v6]:port or [v6]:port=weight for IPv6)"
+DSR_SYNTAX = "ip or ip=weight (an IPv4 or IPv6 address with no port)"
+
+
 def pool_token(token: str) -> dict[str, Any] | None:
-    """ip:port or ip:port:weight, [v6]:port[:weight] for IPv6."""
+    """ip:port or ip:port=weight, [v6]:port[=weight] for IPv6; ip:port:weight is accepted too."""
     if token.startswith("["):
         host, sep, rest = token[1:].partition("]:")
         if not sep:
@@ -203,8 +286,13 @@ def pool_token(token: str) -> dict[str, Any] | None:
         host, sep, rest = token.partition(":")
         if not sep:
             return None
-    port_text, _sep, weight = rest.partition(":")
-    if not port_text or (weight and not weight.isdigit()):
+    if "=" in rest:
+        port_text, _sep, weight = rest.partition("=")
+        if not weight:
+            return None
+    else:
+        port_text, _sep, weight = rest.partition(":")
+    if not port_text or (weight and not weight.isdigit()) or ":" in port_text:
         return None
     item: dict[str, Any] = {"ip": host, "port": port_text}
     if weight:
@@ -218,6 +306,16 @@ def dsr_token(token: str) -> dict[str, Any] | None:
     if sep and not weight.isdigit():
         return None
     if canonical_ip(host) is None:
+        # 10.0.0.1:80 or [2001:db8::1]:80: the pool's form. A bare IPv6 address has colons of its own and was
+        # accepted above, so only these two spellings are read as an address with a port.
+        address, colon, port_text = host.rpartition(":")
+        address = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+        if colon and port_text and (host.startswith("[") or "." in address) and canonical_ip(address) is not None:
+            fix = f"{address}={weight}" if sep else f"{address} or {address}=weight"
+            raise BadToken(
+                "has a port, and DSR members have none: each serves the vserver's port (dsr_vserver_port), which "
+                f"MAC redirection keeps; write {fix}"
+            )
         return None
     return {"ip": host, **({"weight": int(weight)} if sep else {})}
 
@@ -245,7 +343,10 @@ def check_members(
             continue
         unknown = sorted(set(given) - set(keys))
         if unknown:
-            problems.add(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; allowed: {', '.join(keys)}")
+            why = ""
+            if "port" in unknown:  # DSR: the one role whose members have no port
+                why = f"; a DSR member has no port: each serves the vserver's port ({inputs.label('port')})"
+            problems.add(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; allowed: {', '.join(keys)}{why}")
         address = problems.check(ip, f"{where}.ip", given["ip"])
         member_port = fixed_port
         port_text = ""
@@ -418,7 +519,7 @@ def healthchecked_pool(inputs: Inputs) -> dict[str, Any]:
             "servicetype": svc_type,
             "lbmethod": inputs.choice("lbmethod", LBMETHODS, "ROUNDROBIN", kind="a load balancing method"),
         }
-    items = member_items(inputs, pool_token, "ip:port or ip:port:weight ([v6]:port for IPv6)")
+    items = member_items(inputs, pool_token, POOL_SYNTAX)
     guard_empty(inputs, items, present, f"pool {name!r}")
     members = check_members(inputs, items or [], pool=name or "", vip=vip, keys=("name", "ip", "port", "weight"))
     label, values = healthcheck_values(inputs, POOL_HEALTHCHECK_KEYS)
@@ -534,8 +635,7 @@ def dsr_vserver(inputs: Inputs) -> dict[str, Any]:
             problems.add(f"{hc_label}.port: a PING health check has no port; use type TCP to probe a port")
         values["type"] = hc_type if hc_type in MONITOR_TYPES else "PING"
         out["healthcheck"] = check_healthcheck(inputs, hc_label, values, {"type": "monitor_type"})
-    items = member_items(inputs, dsr_token, "ip or ip=weight (an IPv4 or IPv6 address with no port: the port is "
-                         f"{label('port')})")  # fmt: skip
+    items = member_items(inputs, dsr_token, f"{DSR_SYNTAX[:-1]}: the port is {label('port')})")
     guard_empty(inputs, items, present, f"DSR vserver {name!r}")
     members = check_members(
         inputs, items or [], pool=name or "", vip=vip, fixed_port=out["port"], keys=("name", "ip", "weight")
@@ -566,7 +666,7 @@ def quiet_vip(inputs: Inputs) -> dict[str, Any]:
         ("set_icmpvsrresponse", True),
         ("set_icmpresponse", True),
         ("set_downstaterst", True),
-        ("save_config", True),
+        ("save_config", False),
         ("verify", False),
     ):
         out[key] = inputs.flag(key, default)
@@ -626,12 +726,20 @@ ROLES: dict[str, Callable[[Inputs], dict[str, Any]]] = {
 }
 
 
-def plan(role: str, given: Mapping[str, Any], known: Iterable[str]) -> dict[str, Any]:
-    """Every problem of the role's variables at once (InvalidOptions), or the normalised inputs."""
+def plan(
+    role: str,
+    given: Mapping[str, Any],
+    known: Iterable[str],
+    connection: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every problem of the role's variables at once (InvalidOptions), or the normalised inputs. ``connection``:
+    the CONNECTION_VARIABLES the play sets; ``environ``: the controller's environment (default os.environ)."""
     prefix = f"{role}_"
     inputs = Inputs(prefix, given)
     for message in unknown_variables(prefix, given, known):
         inputs.problems.add(message)
+    check_connection(inputs.problems, connection or {}, os.environ if environ is None else environ)
     out = ROLES[role](inputs)
     inputs.problems.raise_any()
     return out

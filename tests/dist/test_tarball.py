@@ -28,7 +28,8 @@ REQUIRED = [
 ]
 # Development only: must never reach users.
 FORBIDDEN_PREFIXES = (".venv/", ".ci/", "collections/", "hacking/", "docs/build/", ".pytest_cache/", ".ruff_cache/")
-FORBIDDEN_FILES = {"Makefile", "requirements.txt", "constraints.txt", "pyproject.toml", ".gitignore", ".ansible-lint"}
+FORBIDDEN_FILES = {"Makefile", "requirements.txt", "constraints.txt", "pyproject.toml", ".gitignore", ".ansible-lint",
+                   "ansible.cfg"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

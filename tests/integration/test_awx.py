@@ -1,20 +1,27 @@
 """AWX / Automation Platform: the credential type, the survey specs and the execution environment.
 
 The credential type is rendered the way AWX renders it (awx/main/models/credential: an
-ImmutableSandboxedEnvironment over the credential's non-empty inputs, an unset boolean as False; at type
-creation every field is 'EXAMPLE' under StrictUndefined), and the playbooks run under that environment alone.
+ImmutableSandboxedEnvironment over the credential's non-empty inputs, an unset boolean as False; each file
+injector written to a file of its own, named in the ``tower.filename`` namespace of the env injectors; at type
+creation every field is 'EXAMPLE' and every file 'EXAMPLE_FILENAME' under StrictUndefined), and the playbooks
+run under that environment alone.
 Surveys are answered with the values AWX puts in extra_vars: strings for text, textarea and multiplechoice,
 integers for integer questions.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
 import tarfile
+import tempfile
+import types
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +49,8 @@ MODULE_ENV = {
     "NETSCALER_NITRO_AUTH_TOKEN",
     "NETSCALER_NITRO_PROTOCOL",
     "NETSCALER_VALIDATE_CERTS",
+    "NETSCALER_CA_BUNDLE",
+    "NETSCALER_NITRO_TIMEOUT",
 }
 SECRET = "Awx-$ecret'\"\\42&x=1"
 FIELD_KEYS = {
@@ -62,8 +71,22 @@ def credential_type() -> dict[str, Any]:
     return yaml.safe_load(CREDENTIAL_TYPE.read_text())
 
 
+_PRIVATE_DATA_DIRS: list[str] = []
+
+
+def private_data_dir() -> Path:
+    """Where AWX writes a job's credential files (<private_data_dir>/env), one per test session."""
+    if not _PRIVATE_DATA_DIRS:
+        _PRIVATE_DATA_DIRS.append(tempfile.mkdtemp(prefix="awx-private-data-"))
+        atexit.register(shutil.rmtree, _PRIVATE_DATA_DIRS[0], True)
+        os.mkdir(Path(_PRIVATE_DATA_DIRS[0]) / "env")
+    return Path(_PRIVATE_DATA_DIRS[0])
+
+
 def awx_inject(ctype: dict[str, Any], inputs: dict[str, Any]) -> dict[str, str]:
-    """The environment AWX injects for a credential with ``inputs`` (CredentialType.inject_credential)."""
+    """The environment AWX injects for a credential with ``inputs`` (CredentialType.inject_credential): the file
+    injectors first, each written to a new file of mode 0600, then the env injectors with ``tower.filename.<name>``
+    naming the file of ``template.<name>``."""
     namespace: dict[str, Any] = {}
     for name, value in inputs.items():
         if isinstance(value, bool) or len(value):
@@ -72,6 +95,13 @@ def awx_inject(ctype: dict[str, Any], inputs: dict[str, Any]) -> dict[str, str]:
         if field.get("type") == "boolean" and field["id"] not in inputs:
             namespace[field["id"]] = False
     env = ImmutableSandboxedEnvironment()
+    namespace["tower"] = types.SimpleNamespace(filename=types.SimpleNamespace())
+    for label, template in ctype["injectors"].get("file", {}).items():
+        handle, path = tempfile.mkstemp(dir=private_data_dir() / "env")
+        with os.fdopen(handle, "w") as out:
+            out.write(env.from_string(template).render(**namespace))
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+        setattr(namespace["tower"].filename, label.split(".")[1], path)
     return {name: env.from_string(tmpl).render(**namespace) for name, tmpl in ctype["injectors"]["env"].items()}
 
 
@@ -93,15 +123,23 @@ def test_credential_type_is_valid_for_awx():
             assert type(field["default"]) is {"string": str, "boolean": bool}[kind], field
     assert set(ctype["inputs"].get("required", [])) <= set(ids)
     secrets = {f["id"] for f in fields if f.get("secret")}
-    assert secrets == {"password", "auth_token"}
+    assert secrets == {"password", "auth_token"}  # a CA certificate is public
+    assert {f["id"] for f in fields if f.get("multiline")} == {"ca_bundle"}
     # exactly the variables the modules read, nothing for Ansible itself
     env = ctype["injectors"]["env"]
     assert set(env) == MODULE_ENV
-    assert set(ctype["injectors"]) == {"env"}
-    # AWX renders every template at type creation with each field set to 'EXAMPLE' and StrictUndefined
+    assert set(ctype["injectors"]) == {"env", "file"}
+    # AWX's multi-file syntax (template.<name>, not a bare template beside others), each named by a field
+    files = ctype["injectors"]["file"]
+    assert all(re.match(r"^template\.[a-zA-Z_]+[a-zA-Z0-9_]*$", label) for label in files), files
+    assert {label.split(".")[1] for label in files} <= set(ids)
+    # AWX renders every template at type creation with each field set to 'EXAMPLE', each file name to
+    # 'EXAMPLE_FILENAME', and StrictUndefined (awx/main/fields.py, CredentialTypeInjectorField.validate)
     strict = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
-    for template in env.values():
-        strict.from_string(template).render(dict.fromkeys(ids, "EXAMPLE"))
+    filenames = types.SimpleNamespace(**{label.split(".")[1]: "EXAMPLE_FILENAME" for label in files})
+    namespace = {**dict.fromkeys(ids, "EXAMPLE"), "tower": types.SimpleNamespace(filename=filenames)}
+    for template in [*env.values(), *files.values()]:
+        strict.from_string(template).render(namespace)
     # the environment variable names the modules fall back to are these
     module_utils = (REPO / "plugins" / "module_utils" / "_module.py").read_text()
     assert set(re.findall(r'"(NETSCALER_[A-Z_]+)"', module_utils)) >= MODULE_ENV
@@ -124,6 +162,24 @@ def test_credential_injection_defaults_are_safe():
     assert env["NETSCALER_NITRO_PASS"] == SECRET
     env = awx_inject(ctype, {"host": "192.0.2.1", "protocol": "http", "skip_cert_validation": True})
     assert env["NETSCALER_VALIDATE_CERTS"] == "false" and env["NETSCALER_NITRO_PROTOCOL"] == "http"
+
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----"
+
+
+def test_credential_injects_the_ca_bundle_as_a_file_only_when_given():
+    ctype = credential_type()
+    # empty fields: both variables empty, which the modules read as unset (module_utils/_module.py env_fallback),
+    # so the default trust store and the 60-second budget apply
+    for inputs in ({"username": "u", "password": SECRET}, {"username": "u", "ca_bundle": "", "nitro_timeout": ""}):
+        env = awx_inject(ctype, inputs)
+        assert env["NETSCALER_CA_BUNDLE"] == "" and env["NETSCALER_NITRO_TIMEOUT"] == "", env
+    env = awx_inject(ctype, {"username": "u", "password": SECRET, "ca_bundle": PEM, "nitro_timeout": "20"})
+    bundle = Path(env["NETSCALER_CA_BUNDLE"])
+    assert bundle.parent == private_data_dir() / "env" and bundle.read_text() == PEM
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o600
+    assert env["NETSCALER_NITRO_TIMEOUT"] == "20"
+    assert SECRET not in bundle.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +213,29 @@ def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, ba
                  base64.b64encode(SECRET.encode()).decode(), SECRET.replace("'", "\\'")):  # fmt: skip
         assert form not in output, f"secret leaked as {form!r}"
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output  # the password did reach the modules
+
+
+def test_credential_ca_bundle_and_timeout_reach_the_modules(sim_tls, backend_factory):  # noqa: F811
+    """The injected environment alone, as AWX runs a job: the pasted CA is trusted for an appliance with a private
+    CA (and without it the certificate is not), and the timeout is each operation's budget."""
+    ctype = credential_type()
+    base = {"host": sim_tls.nsip, "username": sim_tls.user, "password": sim_tls.password, "protocol": "https"}
+    trusted = awx_inject(ctype, {**base, "ca_bundle": Path(sim_tls.cert_path).read_text()})
+    result = run_module("ns_hanode_info", {}, env=trusted)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["ha_role"] == "standalone"
+    # an empty field: NETSCALER_CA_BUNDLE is empty, read as unset, and the default trust store refuses the sim's CA
+    untrusted = awx_inject(ctype, {**base, "ca_bundle": ""})
+    assert untrusted["NETSCALER_CA_BUNDLE"] == ""
+    result = run_module("ns_hanode_info", {}, env=untrusted)
+    assert result.get("failed") is True
+    assert "certificate could not be verified" in result["msg"] and "CA bundle field" in result["msg"], result["msg"]
+    stalled = backend_factory(mode="hang")
+    env = awx_inject(
+        ctype, {**base, "host": f"{stalled.host}:{stalled.port}", "protocol": "http", "nitro_timeout": "2"}
+    )
+    result = run_module("ns_hanode_info", {}, env=env)
+    assert "no complete answer within nitro_timeout=2 s" in result.get("msg", ""), result
 
 
 def test_token_credential_leaves_an_empty_password(secret_sim):
@@ -286,7 +365,7 @@ def test_healthchecked_pool_survey_converges(secret_sim, backend_factory):  # no
             "healthchecked_pool_vip": "127.9.30.2",
             "healthchecked_pool_port": "8080",
             "healthchecked_pool_member_list": f"{backends[0].host}:{backends[0].port}\n"
-            f"{backends[1].host}:{backends[1].port}:3, ",
+            f"{backends[1].host}:{backends[1].port}=3, ",
             "healthchecked_pool_healthcheck_ping_path": "/ok",
             "healthchecked_pool_healthcheck_interval": 5,
             "healthchecked_pool_healthcheck_unhealthy_threshold": 2,
@@ -391,7 +470,10 @@ def test_dsr_survey_member_list_refuses_a_port(secret_sim):
     )
     proc = run_playbook(REPO / "playbooks" / "dsr.yml", extra_vars=extra, env=env)
     assert proc.returncode != 0
-    assert "dsr_vserver_member_list: 10.0.0.1:80 is not ip or ip=weight" in proc.stdout, proc.stdout[-3000:]
+    assert (
+        "dsr_vserver_member_list: 10.0.0.1:80 has a port, and DSR members have none: each serves the vserver's port "
+        "(dsr_vserver_port), which MAC redirection keeps; write 10.0.0.1 or 10.0.0.1=weight"
+    ) in " ".join(proc.stdout.split()), proc.stdout[-3000:]
     assert sim.requests() == []
 
 

@@ -4,6 +4,7 @@ the role would refuse cannot be offered, and the flat survey forms parse as the 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def spec_options(role: str) -> set[str]:
 def run(role: str, **changes: Any) -> dict[str, Any]:
     given = {**VALID[role], **changes}
     given = {key: value for key, value in given.items() if value is not role_plan}  # role_plan: remove the key
-    return role_plan.plan(role, given, spec_options(role))
+    return role_plan.plan(role, given, spec_options(role), environ={})
 
 
 def refused(role: str, **changes: Any) -> str:
@@ -70,6 +71,13 @@ BAD: list[tuple[str, str, Any, str]] = [
     ("healthchecked_pool", "members", [], "healthchecked_pool_members: empty"),
     ("healthchecked_pool", "members", role_plan, "healthchecked_pool_members: not defined"),
     ("healthchecked_pool", "member_list", "1.2.3.4", "healthchecked_pool_member_list: 1.2.3.4 is not ip:port"),
+    ("healthchecked_pool", "member_list", "1.2.3.4=2", "member_list: 1.2.3.4=2 is not ip:port or ip:port=weight"),
+    ("healthchecked_pool", "member_list", "1.2.3.4:80=x", "member_list: 1.2.3.4:80=x is not ip:port or ip:port="),
+    ("healthchecked_pool", "member_list", "1.2.3.4:80=", "member_list: 1.2.3.4:80= is not ip:port or ip:port="),
+    ("healthchecked_pool", "member_list", "1.2.3.4:80:2=3", "member_list: 1.2.3.4:80:2=3 is not ip:port"),
+    ("healthchecked_pool", "member_list", "2001:db8::1:80=2", "member_list: 2001:db8::1:80=2 is not ip:port"),
+    ("healthchecked_pool", "member_list", "[2001:db8::1]:80=0", "healthchecked_pool_members[1].weight: 0 is out"),
+    ("healthchecked_pool", "member_list", "[2001:db8::1]=3", "([v6]:port or [v6]:port=weight for IPv6)"),
     ("healthchecked_pool", "allow_empty", "perhaps", "healthchecked_pool_allow_empty: 'perhaps' is not a boolean"),
     ("healthchecked_pool", "max_member_removals", -1, "healthchecked_pool_max_member_removals: -1 is out of range"),
     ("healthchecked_pool", "healthcheck", {"interval": 0}, "healthchecked_pool_healthcheck.interval: 0 is out"),
@@ -116,7 +124,17 @@ BAD: list[tuple[str, str, Any, str]] = [
     ("dsr_vserver", "members", [{"ip": "192.0.2.21"}, {"ip": "192.0.2.21", "name": "b"}], "is also member 0"),
     ("dsr_vserver", "members", [{"ip": "192.0.2.21", "weight": 101}], "dsr_vserver_members[0].weight: 101 is out"),
     ("dsr_vserver", "members", role_plan, "dsr_vserver_members: not defined"),
-    ("dsr_vserver", "member_list", "192.0.2.21:80", "dsr_vserver_member_list: 192.0.2.21:80 is not ip or ip=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "dsr_vserver_member_list: 192.0.2.21:80 has a port, and DSR"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "each serves the vserver's port (dsr_vserver_port), which MAC"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80", "redirection keeps; write 192.0.2.21 or 192.0.2.21=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80=3", "192.0.2.21:80=3 has a port, and DSR members have none"),
+    ("dsr_vserver", "member_list", "192.0.2.21:80=3", "; write 192.0.2.21=3"),
+    ("dsr_vserver", "member_list", "[2001:db8::1]:53", "[2001:db8::1]:53 has a port, and DSR members have none"),
+    ("dsr_vserver", "member_list", "[2001:db8::1]:53", "; write 2001:db8::1 or 2001:db8::1=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.21=x", "dsr_vserver_member_list: 192.0.2.21=x is not ip or ip=weight"),
+    ("dsr_vserver", "member_list", "backend:80", "dsr_vserver_member_list: backend:80 is not ip or ip=weight"),
+    ("dsr_vserver", "member_list", "192.0.2.22=101", "dsr_vserver_members[1].weight: 101 is out"),
+    ("dsr_vserver", "members", [{"ip": "192.0.2.21", "port": 80}], "a DSR member has no port: each serves the vserv"),
     ("dsr_vserver", "disable_mbf_on_absent", "maybe", "dsr_vserver_disable_mbf_on_absent: 'maybe' is not a boolean"),
     ("dsr_vserver", "memebers", [], "dsr_vserver_memebers: not a variable of this role; did you mean dsr_vserver_m"),
     ("quiet_vip", "vservers", [], "quiet_vip_vservers must name at least one lbvserver"),
@@ -176,7 +194,7 @@ def test_flat_survey_forms_equal_the_structured_ones():
     flat = run(
         "healthchecked_pool",
         healthchecked_pool_members=role_plan,
-        healthchecked_pool_member_list="192.0.2.21:80,\n [2001:DB8:0::5]:81:3",
+        healthchecked_pool_member_list="192.0.2.21:80,\n [2001:DB8:0::5]:81=3",
         healthchecked_pool_healthcheck_interval="10",
         healthchecked_pool_healthcheck_expected_codes="200, 301",
     )
@@ -240,3 +258,176 @@ def test_every_survey_answer_is_one_the_role_accepts(role):
         members = [{**member, "name": "m1"} for member in VALID[role][f"{role}_members"]]
         run(role, **{f"{role}_name": "n" * name["max"], f"{role}_members": members})
         refused(role, **{f"{role}_name": "n" * (name["max"] + 1)})
+
+
+def test_every_save_config_defaults_to_false():
+    """One default in every role, survey and module: a save writes the whole running configuration, other people's
+    unsaved changes included, so it is asked for, never assumed."""
+    from ansible_collections.adcops.netscaler.plugins.module_utils._module import connection_argument_spec
+
+    found: dict[str, Any] = {"module option save_config": connection_argument_spec()["save_config"]["default"]}
+    for role_dir in sorted((REPO / "roles").iterdir()):
+        defaults = role_dir / "defaults" / "main.yml"
+        if defaults.is_file():
+            for key, value in (yaml.safe_load(defaults.read_text()) or {}).items():
+                if key.endswith("_save_config"):
+                    found[f"{defaults.relative_to(REPO)} {key}"] = value
+        spec = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+        for entry_point, entry in spec.items():
+            for key, option in (entry.get("options") or {}).items():
+                if key.endswith("_save_config"):
+                    found[f"{role_dir.name} argument spec {entry_point} {key}"] = option.get("default")
+    for path in sorted((REPO / "extensions" / "awx" / "surveys").glob("*.json")):
+        for question in json.loads(path.read_text())["spec"]:
+            if question["variable"].endswith("_save_config"):
+                found[f"survey {path.name} {question['variable']}"] = question["default"] == "true"
+    for role in VALID:
+        found[f"role_plan {role} unset"] = run(role)["save_config"]
+    roles = {"healthchecked_pool", "dsr_vserver", "quiet_vip"}
+    for role in roles:  # every role with the option is seen in its defaults, its spec and its survey
+        assert sum(role in key and "_save_config" in key for key in found) >= 3, (role, found)
+    assert {key: value for key, value in found.items() if value is not False} == {}
+
+
+# The flat pool member forms that are one member each: =weight (every role's weight syntax) and the earlier :weight.
+GOOD_POOL_TOKENS = [
+    ("192.0.2.21:80", {"ip": "192.0.2.21", "port": "80"}),
+    ("192.0.2.21:80=3", {"ip": "192.0.2.21", "port": "80", "weight": 3}),
+    ("192.0.2.21:80:3", {"ip": "192.0.2.21", "port": "80", "weight": 3}),
+    ("[2001:db8::5]:81", {"ip": "2001:db8::5", "port": "81"}),
+    ("[2001:db8::5]:81=3", {"ip": "2001:db8::5", "port": "81", "weight": 3}),
+    ("[2001:db8::5]:81:3", {"ip": "2001:db8::5", "port": "81", "weight": 3}),
+]
+GOOD_DSR_TOKENS = [
+    ("192.0.2.21", {"ip": "192.0.2.21"}),
+    ("192.0.2.21=4", {"ip": "192.0.2.21", "weight": 4}),
+    ("2001:db8::21", {"ip": "2001:db8::21"}),
+    ("2001:db8::21=4", {"ip": "2001:db8::21", "weight": 4}),
+]
+
+
+@pytest.mark.parametrize(("token", "expected"), GOOD_POOL_TOKENS, ids=[t for t, _ in GOOD_POOL_TOKENS])
+def test_pool_member_token(token, expected):
+    assert role_plan.pool_token(token) == expected
+    vip = "2001:db8::80" if ":" in expected["ip"] else "192.0.2.10"
+    plan = run("healthchecked_pool", healthchecked_pool_members=role_plan, healthchecked_pool_member_list=token,
+               healthchecked_pool_vip=vip)  # fmt: skip
+    assert plan["bindings"][0]["weight"] == expected.get("weight", 1)
+    assert plan["services"][0]["port"] == int(expected["port"])
+
+
+@pytest.mark.parametrize(("token", "expected"), GOOD_DSR_TOKENS, ids=[t for t, _ in GOOD_DSR_TOKENS])
+def test_dsr_member_token(token, expected):
+    assert role_plan.dsr_token(token) == expected
+    vip = "2001:db8::80" if ":" in expected["ip"] else "192.0.2.80"
+    plan = run("dsr_vserver", dsr_vserver_members=role_plan, dsr_vserver_member_list=token, dsr_vserver_vip=vip)
+    assert plan["bindings"][0]["weight"] == expected.get("weight", 1)
+
+
+def test_equals_and_colon_weights_plan_alike():
+    spelled = {sep: run("healthchecked_pool", healthchecked_pool_members=role_plan,
+                        healthchecked_pool_member_list=f"192.0.2.21:80{sep}7 [2001:db8::5]:81{sep}2")
+               for sep in "=:"}  # fmt: skip
+    assert spelled["="] == spelled[":"]
+    assert [b["weight"] for b in spelled["="]["bindings"]] == [7, 2]
+
+
+# -- the connection variables every role's plan checks ----------------------------------------------------------
+
+PLANNED = {**VALID, "pool_member": {"pool_member_state": "drained", "pool_member_pools": ["web"],
+                                    "pool_member_address": "192.0.2.21"}}  # fmt: skip
+TIMEOUT_RULE = "must be a number of seconds more than 0 and at most 3600"
+
+
+def plan_with(role: str, connection: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    return role_plan.plan(role, PLANNED[role], spec_options(role), connection, environ)
+
+
+@pytest.fixture
+def bundles(tmp_path: Path) -> dict[str, str]:
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    der = tmp_path / "ca.der"
+    der.write_bytes(b"\x30\x82\x01\x0a" + bytes(64))
+    unreadable = tmp_path / "secret.pem"
+    unreadable.write_text(pem.read_text())
+    unreadable.chmod(0)
+    return {"PEM": str(pem), "DER": str(der), "DIR": str(tmp_path), "UNREADABLE": str(unreadable)}
+
+
+# (role variables, environment, the message); PEM, DER and DIR stand for the files of the bundles fixture.
+CONNECTION_BAD = [
+    ({"netscaler_nitro_timeout": 0}, {}, f"netscaler_nitro_timeout: 0 {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": -1.5}, {}, f"netscaler_nitro_timeout: -1.5 {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": 3601}, {}, f"netscaler_nitro_timeout: 3601 {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "3600.5"}, {}, f"netscaler_nitro_timeout: '3600.5' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "soon"}, {}, f"netscaler_nitro_timeout: 'soon' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "nan"}, {}, f"netscaler_nitro_timeout: 'nan' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": "inf"}, {}, f"netscaler_nitro_timeout: 'inf' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": True}, {}, f"netscaler_nitro_timeout: True {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": [30]}, {}, f"netscaler_nitro_timeout: [30] {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": " "}, {}, f"netscaler_nitro_timeout: ' ' {TIMEOUT_RULE}"),
+    ({}, {"NETSCALER_NITRO_TIMEOUT": "0"}, f"NETSCALER_NITRO_TIMEOUT (environment): '0' {TIMEOUT_RULE}"),
+    ({"netscaler_nitro_timeout": ""}, {"NETSCALER_NITRO_TIMEOUT": "x"}, "NETSCALER_NITRO_TIMEOUT (environment): 'x'"),
+    (
+        {"netscaler_ca_bundle": "/nonexistent/ca.pem"},
+        {},
+        "netscaler_ca_bundle: '/nonexistent/ca.pem' is not a "
+        "readable file on the controller; give the path of a PEM file with the CA certificate(s)",
+    ),
+    ({"netscaler_ca_bundle": "DIR"}, {}, "is not a readable file on the controller"),
+    ({"netscaler_ca_bundle": "UNREADABLE"}, {}, "is not a readable file on the controller"),
+    ({"netscaler_ca_bundle": "DER"}, {}, "holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)"),
+    ({}, {"NETSCALER_CA_BUNDLE": "/nonexistent/ca.pem"}, "NETSCALER_CA_BUNDLE (environment): '/nonexistent/ca.pem'"),
+]
+CONNECTION_GOOD = [
+    ({"netscaler_nitro_timeout": 30}, {}),
+    ({"netscaler_nitro_timeout": 0.5}, {}),
+    ({"netscaler_nitro_timeout": "3600"}, {}),
+    ({"netscaler_nitro_timeout": " 90 "}, {}),
+    ({"netscaler_nitro_timeout": None, "netscaler_ca_bundle": None}, {}),
+    # empty is unset, in a survey answer and in an AWX credential's environment alike
+    ({"netscaler_nitro_timeout": "", "netscaler_ca_bundle": ""}, {"NETSCALER_NITRO_TIMEOUT": "",
+                                                                  "NETSCALER_CA_BUNDLE": ""}),
+    ({"netscaler_ca_bundle": "PEM"}, {}),
+    ({}, {"NETSCALER_CA_BUNDLE": "PEM", "NETSCALER_NITRO_TIMEOUT": "15"}),
+    # the role variable is what the modules get, so a bad environment variable behind it is not looked at
+    ({"netscaler_nitro_timeout": 20, "netscaler_ca_bundle": "PEM"}, {"NETSCALER_NITRO_TIMEOUT": "x",
+                                                                     "NETSCALER_CA_BUNDLE": "/nonexistent"}),
+]  # fmt: skip
+
+
+def placed(values: dict[str, Any], bundles: dict[str, str]) -> dict[str, Any]:
+    return {key: bundles.get(value, value) if isinstance(value, str) else value for key, value in values.items()}
+
+
+@pytest.mark.parametrize("role", sorted(PLANNED))
+@pytest.mark.parametrize(("connection", "environ", "expected"), CONNECTION_BAD,
+                         ids=[f"bad{i}" for i in range(len(CONNECTION_BAD))])  # fmt: skip
+def test_bad_connection_variable_is_refused_by_every_role(role, connection, environ, expected, bundles):
+    if "UNREADABLE" in connection.values() and os.access(bundles["UNREADABLE"], os.R_OK):
+        pytest.skip("running as root: a file without permissions is still readable")
+    with pytest.raises(InvalidOptions) as info:
+        plan_with(role, placed(connection, bundles), placed(environ, bundles))
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("role", sorted(PLANNED))
+@pytest.mark.parametrize(
+    ("connection", "environ"), CONNECTION_GOOD, ids=[f"good{i}" for i in range(len(CONNECTION_GOOD))]
+)
+def test_good_connection_variables_pass(role, connection, environ, bundles):
+    plan_with(role, placed(connection, bundles), placed(environ, bundles))
+
+
+def test_connection_variables_are_in_every_argument_spec_that_lists_netscaler_variables():
+    for role_dir in sorted((REPO / "roles").iterdir()):
+        spec = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+        for entry_point, entry in spec.items():
+            options = set(entry.get("options") or {})
+            if "netscaler_validate_certs" in options:
+                missing = set(role_plan.CONNECTION_VARIABLES) - options
+                assert not missing, (role_dir.name, entry_point, missing)
+    vars_file = (REPO / "roles" / "netscaler_node" / "vars" / "main.yml").read_text()
+    for variable, option in role_plan.CONNECTION_VARIABLES.items():
+        assert f"'{option}': {variable} | default(none)" in vars_file, variable
