@@ -25,6 +25,9 @@ REQUIRED = [
     "playbooks/quiet_vip.yml",
     "tests/nitro_sim/fixtures.py",
     "tests/nitro_sim/simulator.py",
+    "tests/nitro_sim/cli_commands.py",
+    # the least-privilege command policy of each role (docs/permissions.md)
+    "extensions/command_policies/policies.yml",
 ]
 # Development only: must never reach users.
 FORBIDDEN_PREFIXES = (".venv/", ".ci/", "collections/", "hacking/", "docs/build/", ".pytest_cache/", ".ruff_cache/")

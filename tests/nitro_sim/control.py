@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from .cmdpolicy import CommandPolicy
 from .errors import Response
 from .vips import vip_answer
 
@@ -40,6 +41,13 @@ def handle(core: SimCore, method: str, path: str, raw: bytes) -> Response:
             if method == "DELETE":
                 core.faults.clear()
                 return Response(200, {"ok": True})
+        if path == "cmdpolicy":
+            if method == "POST":
+                core.cmd_policy = CommandPolicy(body["cmdspec"], body.get("label"))
+            elif method == "DELETE":
+                core.cmd_policy = None
+            if method in ("GET", "POST", "DELETE"):
+                return Response(200, {"cmdpolicy": core.cmd_policy.public() if core.cmd_policy else None})
         if path == "sessions" and method == "GET":
             return Response(200, {"active": core.sessions.active()})
         if path == "sessions/expire" and method == "POST":

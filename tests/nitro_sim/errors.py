@@ -43,6 +43,7 @@ MESSAGES: dict[int, str] = {
     2133: "The monitor is already bound to the service",
     2164: "Default monitor cannot be unbound from a service",
     2165: "Default monitor cannot be bound explicitly to a service",
+    2138: "Not authorized to execute this command",
     2170: "Monitor not bound to service",
     2329: (
         "MAC/IPTUNNEL mode can be set only for a VIP with wildcard IP or with service type ANY or for a sessionless VIP"

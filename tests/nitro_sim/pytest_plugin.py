@@ -92,6 +92,14 @@ class SimHandle:
     def clear_faults(self) -> None:
         self._control("DELETE", "faults")
 
+    def set_cmd_policy(self, cmdspec: str, label: str | None = None) -> dict[str, Any]:
+        """Check every authenticated NITRO request against one ALLOW command policy (nitro_sim/cmdpolicy.py);
+        the request log records ``label`` with each request."""
+        return self._control("POST", "cmdpolicy", {"cmdspec": cmdspec, "label": label})["cmdpolicy"]
+
+    def clear_cmd_policy(self) -> None:
+        self._control("DELETE", "cmdpolicy")
+
     def expire_sessions(self) -> int:
         return self._control("POST", "sessions/expire")["expired"]
 

@@ -55,6 +55,7 @@ class Router:
         auth = self.core.auth
         if path.startswith(STAT_PREFIX):
             auth.authenticate(h, entry)
+            self.authorize(method, path, query, body)
             res, _, raw_name = path[len(STAT_PREFIX) :].partition("/")
             status, payload = handle_stat(self.app, res, decode_name(raw_name), query)
             return Response(status, payload)
@@ -67,6 +68,7 @@ class Router:
         _user, token = auth.authenticate(h, entry)
         if res == "logout" and method == "POST":
             return auth.logout(token)
+        self.authorize(method, path, query, body)
         if method == "GET":
             return self.get(res, name, query)
         if method == "POST":
@@ -76,6 +78,12 @@ class Router:
         if method == "DELETE":
             return self.delete(res, name, query)
         raise NitroError(405, 301)
+
+    def authorize(self, method: str, path: str, query: dict[str, str], body: Any) -> None:
+        """The command policy of /sim/v1/cmdpolicy (cmdpolicy.py), before the request runs."""
+        policy = self.core.cmd_policy
+        if policy is not None:
+            policy.check(method, path, query, body)
 
     # -- GET ---------------------------------------------------------------------------------------------------------
     def get(self, res: str, name: str | None, query: dict[str, str]) -> Response:

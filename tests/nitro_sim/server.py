@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 from . import control
 from . import errors as E
 from .appliance import Appliance
+from .cmdpolicy import CommandPolicy
 from .errors import NitroError, Response
 from .faults import Fault, FaultRegistry
 from .health import default_factory
@@ -102,6 +103,8 @@ class SimCore:
         self.sessions = Sessions(self.clock, session_timeout)
         self.log = RequestLog()
         self.faults = FaultRegistry()
+        # /sim/v1/cmdpolicy: the ALLOW policy every authenticated request is checked against (none: all allowed)
+        self.cmd_policy: CommandPolicy | None = None
         self.state_file: str | None = None
         self._dirty = False
         self._save_lock = threading.Lock()
@@ -136,6 +139,7 @@ class SimCore:
         self.appliance.reset()
         self.log.clear()
         self.faults.clear()
+        self.cmd_policy = None
         self.sessions.kill_all()
         self.set_time_scale(self.default_time_scale)
         self._dirty = True
@@ -167,6 +171,8 @@ class SimCore:
             "time": time.time(),
             "auth": None,
             "onerror": h.headers.get("X-NITRO-ONERROR"),
+            # which command policy was in force (its label), so a test can split the log by policy
+            "cmdpolicy": self.cmd_policy.label if self.cmd_policy is not None else None,
         }
         fault: Fault | None = None
         try:
