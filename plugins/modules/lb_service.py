@@ -334,7 +334,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     service_bindings,
     servicetype,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options, flag
 from ansible_collections.adcops.netscaler.plugins.module_utils._resource import (
     Plan,
@@ -507,45 +507,50 @@ class ServiceManager(ModuleManager):
 
         return write, temps
 
-    def run(self) -> dict[str, Any]:
-        existing = self.read()
+    def plan(self, existing: dict[str, dict[str, Any]]) -> Change:
         self.check_creatable(existing)
         todo = plan(SPEC, self.items, existing, recreate=self.params["recreate"])
         kept = self.keep_unmarked(todo, existing) if self.params["delete_if_comment"] is not None else {}
         if self.params["keep_bound"] and todo.delete:
             kept.update(self.keep_bound(todo))
         servers = self.unused_servers(todo.delete, existing) if self.params["purge_servers"] and todo.delete else []
-        changed = todo.changed
         write, temps = self.converge(todo, existing)
-        if changed:
-            self.write(write)
+        change = Change(recreated=todo.recreated)
+        if todo.changed:
+            change.write(write)
         if servers:
-            self.write(self.client.delete_bulk, "server", [{"name": server} for server in servers])
+            change.write(self.client.delete_bulk, "server", [{"name": server} for server in servers])
 
         wanted = [item["name"] for item in self.items if item["state"] != "absent"]
-        if changed and not self.check_mode:
+        change.predicted = [self.predicted(name, existing, todo.after) for name in wanted]
+
+        def read_back() -> list[dict[str, Any]]:
             final = self.read()
-            shown = [final[name] for name in wanted if name in final]
-        else:
-            shown = [self.predicted(name, existing, todo.after) for name in wanted]
-        extra: dict[str, Any] = {
+            return [final[name] for name in wanted if name in final]
+
+        change.read_back = read_back
+        self.extra: dict[str, Any] = {
             "summary": todo.counts,
-            "recreated": todo.recreated,
             "recreated_beside": sorted(temps),
             "kept": kept,
             "deleted_servers": servers,
         }
         if self.list_mode:
-            extra["services"] = shown
-            before, after = todo.before, todo.after
+            change.before, change.after = todo.before, todo.after
         else:
             name = self.items[0]["name"]
-            if shown:
-                extra["service"] = shown[0]
-            before, after = todo.before.get(name, {}), todo.after.get(name, {})
-            if not changed:
-                before = after = SPEC.view(existing.get(name))
-        return self.result(changed, before=before, after=after, **extra)
+            change.before, change.after = todo.before.get(name, {}), todo.after.get(name, {})
+            if not todo.changed:
+                change.before = change.after = SPEC.view(existing.get(name))
+        return change
+
+    def returns(self, change: Change, shown: list[dict[str, Any]]) -> dict[str, Any]:
+        extra = dict(self.extra)
+        if self.list_mode:
+            extra["services"] = shown
+        elif shown:
+            extra["service"] = shown[0]
+        return extra
 
     def keep_unmarked(self, todo: Plan, existing: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
         """Drop from the deletes every service whose comment does not carry the given mark (no extra request)."""
