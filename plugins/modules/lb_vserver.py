@@ -504,12 +504,7 @@ class VserverManager(ModuleManager):
     def predicted_bindings(name: str, bindings: BindingPlan) -> dict[str, dict[str, dict[str, Any]]]:
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for kind in BINDING_KINDS:
-            rows = {}
-            for member in bindings.after[kind.option]:
-                row = {"name": name, kind.member_key: member["name"]}
-                row.update({k: str(v) for k, v in member.items() if k != "name"})
-                rows[member["name"]] = row
-            out[kind.option] = rows
+            out[kind.option] = {item["name"]: kind.row(name, item) for item in bindings.after[kind.option]}
         return out
 
 
