@@ -65,8 +65,8 @@ options:
         stay disabled and take no new connection); V(force) disables them at once and succeeds with a warning,
         returning the connections left in RV(connections).
     type: str
-    default: fail
     choices: [fail, force]
+    default: fail
   allow_last:
     description: Drain even when these services are the last UP members of a pool (an outage of that pool).
     type: bool

@@ -30,69 +30,16 @@ options:
         characters (NITRO name rule).
       - Mutually exclusive with O(services); one of them is required.
     type: str
-  services:
+  state:
     description:
-      - List mode. Every item takes the same keys as the top-level options (O(name) is required in each item);
-        a key an item does not set takes the top-level value.
-      - Items are converged together with bulk NITRO requests.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Name of the service.
-        type: str
-        required: true
-      ip:
-        description: See O(ip).
-        type: str
-      servername:
-        description: See O(servername).
-        type: str
-      servicetype:
-        description: See O(servicetype).
-        type: str
-      port:
-        description: See O(port).
-        type: raw
-      td:
-        description: See O(td).
-        type: int
-      usip:
-        description: See O(usip).
-        type: bool
-      useproxyport:
-        description: See O(useproxyport).
-        type: bool
-      healthmonitor:
-        description: See O(healthmonitor).
-        type: bool
-      maxclient:
-        description: See O(maxclient).
-        type: int
-      cip:
-        description: See O(cip).
-        type: str
-        choices: [ENABLED, DISABLED]
-      cipheader:
-        description: See O(cipheader).
-        type: str
-      downstateflush:
-        description: See O(downstateflush).
-        type: str
-        choices: [ENABLED, DISABLED]
-      comment:
-        description: See O(comment).
-        type: str
-      state:
-        description: See O(state).
-        type: str
-        choices: [present, absent, enabled, disabled]
-      graceful:
-        description: See O(graceful).
-        type: bool
-      delay:
-        description: See O(delay).
-        type: int
+      - V(present) makes sure the service exists with the given options and leaves its admin state alone.
+      - V(absent) deletes it (and with it its bindings).
+      - V(enabled) and V(disabled) also create it when missing; they read C(svrstate) and send an enable or
+        disable only when needed (C(OUT OF SERVICE) and C(GOING OUT OF SERVICE) count as disabled).
+      - In list mode this is the default for every item.
+    type: str
+    choices: [present, absent, enabled, disabled]
+    default: present
   ip:
     description:
       - IPv4 or IPv6 address of the backend. Mutually exclusive with O(servername).
@@ -147,16 +94,6 @@ options:
   comment:
     description: Free-text comment.
     type: str
-  state:
-    description:
-      - V(present) makes sure the service exists with the given options and leaves its admin state alone.
-      - V(absent) deletes it (and with it its bindings).
-      - V(enabled) and V(disabled) also create it when missing; they read C(svrstate) and send an enable or
-        disable only when needed (C(OUT OF SERVICE) and C(GOING OUT OF SERVICE) count as disabled).
-      - In list mode this is the default for every item.
-    type: str
-    choices: [present, absent, enabled, disabled]
-    default: present
   graceful:
     description:
       - With O(state=disabled), let existing connections finish before the service goes out of service.
@@ -165,6 +102,69 @@ options:
     description:
       - With O(state=disabled), seconds to wait before the service goes out of service (graceful shutdown).
     type: int
+  services:
+    description:
+      - List mode. Every item takes the same keys as the top-level options (O(name) is required in each item);
+        a key an item does not set takes the top-level value.
+      - Items are converged together with bulk NITRO requests.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the service.
+        type: str
+        required: true
+      state:
+        description: See O(state).
+        type: str
+        choices: [present, absent, enabled, disabled]
+      ip:
+        description: See O(ip).
+        type: str
+      servername:
+        description: See O(servername).
+        type: str
+      servicetype:
+        description: See O(servicetype).
+        type: str
+      port:
+        description: See O(port).
+        type: raw
+      td:
+        description: See O(td).
+        type: int
+      usip:
+        description: See O(usip).
+        type: bool
+      useproxyport:
+        description: See O(useproxyport).
+        type: bool
+      healthmonitor:
+        description: See O(healthmonitor).
+        type: bool
+      maxclient:
+        description: See O(maxclient).
+        type: int
+      cip:
+        description: See O(cip).
+        type: str
+        choices: [ENABLED, DISABLED]
+      cipheader:
+        description: See O(cipheader).
+        type: str
+      downstateflush:
+        description: See O(downstateflush).
+        type: str
+        choices: [ENABLED, DISABLED]
+      comment:
+        description: See O(comment).
+        type: str
+      graceful:
+        description: See O(graceful).
+        type: bool
+      delay:
+        description: See O(delay).
+        type: int
   recreate:
     description:
       - When an immutable attribute (O(servicetype), O(port), O(servername), O(td)) differs, replace the service by
