@@ -130,7 +130,7 @@ def expected(name: str) -> tuple[Path, str, str]:
     table = importlib.import_module(f"{PACKAGE}.{name}").OPTIONS
     match = DOC.search(source)
     if match is None:
-        raise SystemExit(f"{path}: no DOCUMENTATION = r\"\"\"...\"\"\" block")
+        raise SystemExit(f'{path}: no DOCUMENTATION = r"""...""" block')
     body = generate(match.group(1).rstrip("\n"), table) + "\n"
     return path, source, source[: match.start(1)] + body + source[match.end(1) :]
 
