@@ -8,7 +8,8 @@ several, ``ip`` and ``port`` of a service group member), the binding's own attri
 the module option that lists the members. From that alone the same code reads every binding of a parent with one
 GET of the aggregate ``<parent>_binding/<name>``, plans the binds and unbinds (NITRO bindings have no update, so a
 member whose attributes differ is unbound and bound again, as the official collection does), and applies them with
-one bulk unbind and one bulk bind (rolled back on error) per binding resource. Adding a parent resource (a
+one bulk unbind and one bulk bind (rolled back on error) per binding resource, and one bulk update where NITRO
+changes a member in place (a service group member's weight). Adding a parent resource (a
 ``cs_vserver``, a ``servicegroup``) is a few :class:`Binding` values, not new code.
 """
 
@@ -42,6 +43,11 @@ class Binding:
     # A key field another field can stand in for (a service group member is given by ip or by servername).
     alternatives: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # Where NITRO changes a bound member's attributes in place, the resource whose update does it and the row fields
+    # that name the member in that update (a service group member's weight: `set serviceGroup <name> <serverName>
+    # <port> -weight`). Without, a member whose attributes differ is unbound and bound again.
+    update_resource: str | None = None
+    update_key: tuple[str, ...] = ()
 
     # -- identities ------------------------------------------------------------------------------------------------
 
@@ -109,6 +115,11 @@ class Binding:
                 item[key] = to_number(row[key])
         return item
 
+    def update_body(self, parent_name: str, row: Mapping[str, Any], attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """The in-place update of a bound member (see ``update_resource``), named by the fields of its row."""
+        named = {key: self._value(key, row.get(key)) for key in self.update_key}
+        return {self.parent_key: parent_name, **named, **dict(attrs)}
+
     def row(self, parent_name: str, item: Mapping[str, Any]) -> dict[str, Any]:
         """A member in the module's terms (a :meth:`view`) as NITRO would show its row: NITRO names, numbers as text.
         Check mode's prediction of a binding it did not make."""
@@ -147,12 +158,13 @@ def binding_view(kind: Binding, rows: Mapping[MemberId, Mapping[str, Any]]) -> l
 class BindingPlan:
     bind: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # binding resource -> bodies
     unbind: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    update: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # resource -> in-place member updates
     after: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # option -> members (module terms)
     parent_keys: dict[str, str] = field(default_factory=dict)  # binding resource -> its parent's field
 
     @property
     def changed(self) -> bool:
-        return any(self.bind.values()) or any(self.unbind.values())
+        return any(self.bind.values()) or any(self.unbind.values()) or any(self.update.values())
 
 
 def plan_bindings(
@@ -163,7 +175,8 @@ def plan_bindings(
     purge: Mapping[str, bool],
 ) -> BindingPlan:
     """Bind what is missing, unbind extras when purging (``purge[option]``, default true); a member whose
-    attributes differ is unbound and bound again. ``wanted[option]`` None leaves that kind alone. Nothing is sent."""
+    attributes differ is updated in place where NITRO can (``Binding.update_resource``), else unbound and bound
+    again. ``wanted[option]`` None leaves that kind alone. Nothing is sent."""
     result = BindingPlan()
     for kind in kinds:
         want = wanted.get(kind.option)
@@ -178,7 +191,7 @@ def plan_bindings(
             for identity in kind.identities(row) or [member]:
                 matches.setdefault(identity, member)
         wanted_rows = {matches[member]: member for member in want if member in matches}
-        binds, unbinds = [], []
+        binds, unbinds, updates = [], [], []
         final: dict[MemberId, Mapping[str, Any]] = {}
         for member, row in have.items():
             if member not in wanted_rows:
@@ -189,7 +202,10 @@ def plan_bindings(
                 continue
             attrs = want[wanted_rows[member]]
             differs = [key for key, value in attrs.items() if not values_equal(value, row.get(key))]
-            if differs:
+            if differs and kind.update_resource:
+                updates.append(kind.update_body(parent_name, row, {key: attrs[key] for key in differs}))
+                final[member] = {**row, **attrs}
+            elif differs:
                 unbinds.append(kind.body(parent_name, member))
                 binds.append(kind.body(parent_name, wanted_rows[member], attrs))
                 final[member] = {**row, **attrs}
@@ -203,17 +219,23 @@ def plan_bindings(
             result.bind[kind.resource] = binds
         if unbinds:
             result.unbind[kind.resource] = unbinds
+        if updates and kind.update_resource:
+            result.update[kind.update_resource] = updates
+            result.parent_keys[kind.update_resource] = kind.parent_key
         result.parent_keys[kind.resource] = kind.parent_key
         result.after[kind.option] = binding_view(kind, final)
     return result
 
 
 def apply_bindings(client: NitroClient, todo: BindingPlan) -> None:
-    """Unbind first (a rebind of a changed member needs the old one gone), then bind with rollback: one bulk
-    request per binding resource and direction."""
+    """Unbind first (a rebind of a changed member needs the old one gone), then update members in place, then bind
+    with rollback: one bulk request per resource and kind of change."""
     for binding, bodies in todo.unbind.items():
         if bodies:
             client.unbind_bulk(binding, bodies, key=todo.parent_keys.get(binding, "name"), onerror="exit")
+    for resource, bodies in todo.update.items():
+        if bodies:
+            client.update_bulk(resource, bodies, key=todo.parent_keys.get(resource, "name"), onerror="exit")
     for binding, bodies in todo.bind.items():
         if bodies:
             client.bind_bulk(binding, bodies, key=todo.parent_keys.get(binding, "name"), onerror="rollback")

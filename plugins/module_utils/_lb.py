@@ -135,6 +135,12 @@ SERVICEGROUP_MEMBERS = Binding(
     option="members",
     alternatives={"ip": "servername"},
     normalizers={"ip": ip_normalizer, "port": normalize_port},
+    # `set serviceGroup <name> <serverName> <port> -weight <w>` (NetScaler command reference, "set serviceGroup":
+    # https://developer-docs.netscaler.com/en-us/adc-command-reference-int/current-release/basic/servicegroup#set-servicegroup);
+    # netscaler.adc's resource map lists servername, port and weight among servicegroup's update keys. A weight
+    # change so keeps the member bound (no unbind). Inferred from those, not verified on an appliance.
+    update_resource="servicegroup",
+    update_key=("servername", "port"),
 )
 # The same monitor bindings seen from the monitor (lb_healthcheck reads where its monitor is bound).
 MONITOR_SERVICES = Binding(

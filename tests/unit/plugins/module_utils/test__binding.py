@@ -35,6 +35,9 @@ class Client:
     def unbind_bulk(self, resource: str, bodies: list[dict[str, Any]], **kwargs: Any) -> None:
         self.calls.append(("unbind", resource, bodies, kwargs))
 
+    def update_bulk(self, resource: str, bodies: list[dict[str, Any]], **kwargs: Any) -> None:
+        self.calls.append(("update", resource, bodies, kwargs))
+
 
 def test_a_member_named_by_several_fields_or_by_an_alternative() -> None:
     row = {"servicegroupname": "sg", "ip": "2001:db8:0::1", "servername": "web1", "port": "80", "weight": "2"}
@@ -71,21 +74,20 @@ def test_members_given_by_servername_match_rows_read_with_their_ip() -> None:
     }
     wanted = {
         (("servername", "web1"), ("port", 80)): {"weight": 1},  # bound as it is: no change
-        (("ip", "10.0.0.2"), ("port", 80)): {"weight": 5},  # weight differs: unbind and bind again
+        (("ip", "10.0.0.2"), ("port", 80)): {"weight": 5},  # weight differs: set in place, stays bound
         (("ip", "10.0.0.4"), ("port", 8080)): {},  # new
     }
     todo = plan_bindings("sg", (SERVICEGROUP_MEMBERS,), {"members": wanted}, {"members": rows}, {})
     assert todo.unbind == {
         "servicegroup_servicegroupmember_binding": [
-            {"servicegroupname": "sg", "ip": "10.0.0.2", "port": 80},
             {"servicegroupname": "sg", "ip": "10.0.0.3", "port": 80},  # purged: not listed
         ]
     }
+    assert todo.update == {  # `set serviceGroup sg 10.0.0.2 80 -weight 5`, named by the row's servername
+        "servicegroup": [{"servicegroupname": "sg", "servername": "10.0.0.2", "port": 80, "weight": 5}]
+    }
     assert todo.bind == {
-        "servicegroup_servicegroupmember_binding": [
-            {"servicegroupname": "sg", "ip": "10.0.0.2", "port": 80, "weight": 5},
-            {"servicegroupname": "sg", "ip": "10.0.0.4", "port": 8080},
-        ]
+        "servicegroup_servicegroupmember_binding": [{"servicegroupname": "sg", "ip": "10.0.0.4", "port": 8080}]
     }
     assert todo.after["members"] == [
         {"ip": "10.0.0.1", "port": 80, "weight": 1},
@@ -94,6 +96,19 @@ def test_members_given_by_servername_match_rows_read_with_their_ip() -> None:
     ]
     kept = plan_bindings("sg", (SERVICEGROUP_MEMBERS,), {"members": {}}, {"members": rows}, {"members": False})
     assert not kept.changed and len(kept.after["members"]) == 3
+
+
+def test_apply_unbinds_then_updates_then_binds() -> None:
+    rows = {(("ip", "10.0.0.1"), ("port", 80)): {"ip": "10.0.0.1", "servername": "w1", "port": "80", "weight": "1"},
+            (("ip", "10.0.0.2"), ("port", 80)): {"ip": "10.0.0.2", "servername": "w2", "port": "80"}}  # fmt: skip
+    wanted = {(("ip", "10.0.0.1"), ("port", 80)): {"weight": 2}, (("ip", "10.0.0.3"), ("port", 80)): {}}
+    client = Client()
+    apply_bindings(client, plan_bindings("sg", (SERVICEGROUP_MEMBERS,), {"members": wanted}, {"members": rows}, {}))
+    assert [(call[0], call[1], call[3]["key"]) for call in client.calls] == [
+        ("unbind", "servicegroup_servicegroupmember_binding", "servicegroupname"),
+        ("update", "servicegroup", "servicegroupname"),
+        ("bind", "servicegroup_servicegroupmember_binding", "servicegroupname"),
+    ]
 
 
 def test_apply_unbinds_first_then_binds_with_rollback_naming_the_parent_field() -> None:
