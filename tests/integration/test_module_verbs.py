@@ -60,6 +60,10 @@ def pool(sim: Any) -> None:
     services(sim, ["w1", "w2"], "web")
 
 
+def tcp_monitor(sim: Any) -> None:
+    ok(sim.nitro("POST", "lbmonitor", {"lbmonitor": {"monitorname": "m1", "type": "TCP"}}))
+
+
 # module -> (setup, [(label, args)]); each step runs in check mode, then for real, then both again (the no-op).
 SCENARIOS: dict[str, tuple[Callable[[Any], None] | None, list[tuple[str, dict[str, Any]]]]] = {
     "lb_service": (None, [
@@ -94,6 +98,12 @@ SCENARIOS: dict[str, tuple[Callable[[Any], None] | None, list[tuple[str, dict[st
     "ns_save_config": (lambda sim: vserver(sim, "web"), [("save", {})]),
     "ns_hanode_info": (None, [("info", {})]),
     "nitro_session": (None, [("login", {})]),
+    "lb_servicegroup": (tcp_monitor, [
+        ("create", {"servicegroupname": "sg", "servicetype": "HTTP", "members": [{"ip": "127.0.0.21", "port": 80}]}),
+        ("members", {"servicegroupname": "sg", "members": [{"ip": "127.0.0.21", "port": 80, "weight": 2},
+                                                           {"ip": "127.0.0.22", "port": 80}], "monitors": ["m1"]}),
+        ("recreate", {"servicegroupname": "sg", "servicetype": "TCP", "recreate": True}),
+    ]),
 }  # fmt: skip
 
 
