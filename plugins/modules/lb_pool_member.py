@@ -284,7 +284,8 @@ class PoolMemberManager(ModuleManager):
     def read(self) -> dict[str, dict[str, Any]]:
         return self.members()
 
-    def plan(self, found: dict[str, dict[str, Any]]) -> Change:
+    def plan(self, current: dict[str, dict[str, Any]]) -> Change:
+        found = current
         self.names = sorted(found)
         self.found = found
         out = {name: any(s in OUT for s in entry["states"].values()) for name, entry in found.items()}

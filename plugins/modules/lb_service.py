@@ -507,7 +507,8 @@ class ServiceManager(ModuleManager):
 
         return write, temps
 
-    def plan(self, existing: dict[str, dict[str, Any]]) -> Change:
+    def plan(self, current: dict[str, dict[str, Any]]) -> Change:
+        existing = current
         self.check_creatable(existing)
         todo = plan(SPEC, self.items, existing, recreate=self.params["recreate"])
         kept = self.keep_unmarked(todo, existing) if self.params["delete_if_comment"] is not None else {}
