@@ -44,7 +44,7 @@ SMOKE = """---
         {servicegroupname: smoke-sg, servicetype: HTTP, members: [{ip: 192.0.2.22, port: 8080}]}
     - name: lb_vserver
       adcops.netscaler.lb_vserver:
-        {name: smoke-vs, ipv46: 192.0.2.80, port: 80, servicetype: HTTP, services: [smoke-svc], servicegroups: [smoke-sg]}
+        {name: smoke-vs, ipv46: 192.0.2.80, port: 80, servicetype: HTTP, services: [smoke-svc]}
     - name: lb_healthcheck
       adcops.netscaler.lb_healthcheck: {vserver: smoke-vs, ping_path: /healthz}
     - name: lb_healthcheck_info
