@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
 .PHONY: venv collection demo test test-deps lint ruff ansible-lint sanity pytest unit sim integration faults bench clean \
-	docs core-venvs core-matrix browser-deps
+	docs core-venvs core-matrix browser-deps module-docs
 
 venv: $(VENV)/.installed
 
@@ -51,6 +51,11 @@ test: collection
 	@$(MAKE) --no-print-directory pytest
 
 lint: ruff ansible-lint
+
+# Each NITRO module's DOCUMENTATION options written from its OPTIONS table (types, choices, defaults, list items);
+# tests/unit/plugins/modules/test_documentation.py fails until this has been run after a table changed.
+module-docs: collection
+	$(BIN)/python hacking/module_docs.py
 
 ruff: venv
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.adcops.netscaler.plugins.module_utils._binding import read_bindings as read_parent_bindings
 from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import (
     WILDCARD_PORT,
@@ -30,7 +31,13 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._compare import (
     to_number,
     to_seconds,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._lb import read_bindings
+from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
+    MONITOR_SERVICEGROUPS,
+    MONITOR_SERVICES,
+    SERVICE_MONITORS,
+    SERVICEGROUP_MONITORS,
+    read_bindings,
+)
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions
 
 MONITOR_TYPES = ("HTTP", "TCP", "UDP-ECV", "PING")
@@ -226,46 +233,23 @@ def read_members(client: NitroClient, vserver: str) -> Members:
 
 def read_monitor_bindings(client: NitroClient, monitor: str) -> Members:
     """One GET of the aggregate lbmonitor_binding: where the monitor is bound, from the monitor's side."""
-    found = client.get("lbmonitor_binding", monitor)
-    entry = found[0] if found else {}
-    bound = Members()
-    for row in entry.get("lbmonitor_service_binding") or []:
-        bound.services[str(row["servicename"])] = row
-    for row in entry.get("lbmonitor_servicegroup_binding") or []:
-        bound.servicegroups[str(row["servicegroupname"])] = row
-    return bound
+    return Members(**read_parent_bindings(client, "lbmonitor", monitor, (MONITOR_SERVICES, MONITOR_SERVICEGROUPS)))
 
 
 def bind(client: NitroClient, monitor: str, services: Iterable[str], groups: Iterable[str]) -> None:
     """Bulk bind (PUT with an array, rolled back on error) per binding type; monstate ENABLED as CloudStack does."""
-    services, groups = sorted(services), sorted(groups)
-    if services:
-        client.bind_bulk(
-            "service_lbmonitor_binding",
-            [{"name": svc, "monitor_name": monitor, "monstate": "ENABLED"} for svc in services],
-        )
-    if groups:
-        client.bind_bulk(
-            "servicegroup_lbmonitor_binding",
-            [{"servicegroupname": grp, "monitor_name": monitor, "monstate": "ENABLED"} for grp in groups],
-            key="servicegroupname",
-        )
+    for kind, parents in ((SERVICE_MONITORS, sorted(services)), (SERVICEGROUP_MONITORS, sorted(groups))):
+        if parents:
+            bodies = [kind.body(parent, monitor, {"monstate": "ENABLED"}) for parent in parents]
+            client.bind_bulk(kind.resource, bodies, key=kind.parent_key)
 
 
 def unbind(client: NitroClient, monitor: str, services: Iterable[str], groups: Iterable[str]) -> None:
     """Bulk unbind (POST ?action=unbind with an array, as NITRO's own SDK removes bindings in bulk)."""
-    services, groups = sorted(services), sorted(groups)
-    if services:
-        client.unbind_bulk(
-            "service_lbmonitor_binding", [{"name": svc, "monitor_name": monitor} for svc in services], onerror="exit"
-        )
-    if groups:
-        client.unbind_bulk(
-            "servicegroup_lbmonitor_binding",
-            [{"servicegroupname": grp, "monitor_name": monitor} for grp in groups],
-            key="servicegroupname",
-            onerror="exit",
-        )
+    for kind, parents in ((SERVICE_MONITORS, sorted(services)), (SERVICEGROUP_MONITORS, sorted(groups))):
+        if parents:
+            bodies = [kind.body(parent, monitor) for parent in parents]
+            client.unbind_bulk(kind.resource, bodies, key=kind.parent_key, onerror="exit")
 
 
 def wildcard_services(members: Members) -> list[str]:

@@ -1,21 +1,34 @@
 # Copyright: (c) 2026, adcops.netscaler contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Facts and helpers shared by lb_service and lb_vserver. PRIVATE to the adcops.netscaler collection.
+"""Facts and helpers shared by the load-balancing modules. PRIVATE to the adcops.netscaler collection.
 
-The service types each resource takes, the address normaliser, and the bulk reconciliation of lbvserver
-bindings: one GET of ``lbvserver_binding/<vs>`` (the one reader of it, which lb_healthcheck uses too), one
-bulk unbind and one bulk bind per binding type.
+The service types each resource takes, the address normaliser, member lists, and the bindings of an lbvserver
+and of a service's monitors as data (:class:`~._binding.Binding`): one GET of ``lbvserver_binding/<vs>`` (the
+one reader of it, which lb_healthcheck uses too), one bulk unbind and one bulk bind per binding type.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.adcops.netscaler.plugins.module_utils._binding import (
+    Binding,
+    BindingPlan,
+    apply_bindings,
+)
+from ansible_collections.adcops.netscaler.plugins.module_utils._binding import (
+    binding_view as generic_view,
+)
+from ansible_collections.adcops.netscaler.plugins.module_utils._binding import (
+    plan_bindings as plan_parent_bindings,
+)
+from ansible_collections.adcops.netscaler.plugins.module_utils._binding import (
+    read_bindings as read_parent_bindings,
+)
 from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroClient
-from ansible_collections.adcops.netscaler.plugins.module_utils._compare import to_number, values_equal
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import normalize_port, to_number
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     Problems,
     in_range,
@@ -67,21 +80,83 @@ def ip_normalizer(value: Any) -> Any:
         return str(value).strip()
 
 
-# --- lbvserver bindings -------------------------------------------------------------------------------------------
+# --- bindings of lbvserver and of a service's monitors, as data (_binding.py) -----------------------------------
 
-
-@dataclass(frozen=True)
-class BindingKind:
-    """One kind of member an lbvserver is bound to: services or service groups."""
-
-    option: str  # module option listing the members
-    binding: str  # NITRO binding resource
-    member_key: str  # the member's key in the binding
-
-
-SERVICE_BINDINGS = BindingKind("services", "lbvserver_service_binding", "servicename")
-SERVICEGROUP_BINDINGS = BindingKind("servicegroups", "lbvserver_servicegroup_binding", "servicegroupname")
+# The members an lbvserver is bound to; lb_vserver lists them in `services` and `servicegroups` (items with `name`).
+SERVICE_BINDINGS = Binding(
+    resource="lbvserver_service_binding",
+    parent="lbvserver",
+    parent_key="name",
+    key=("servicename",),
+    attributes=("weight", "order"),
+    option="services",
+    names={"servicename": "name"},
+)
+# Service group bindings come back with the group also under `servicename` (inferred from the official collection's
+# workaround, not yet verified on an appliance): https://github.com/netscaler/ansible-collection-netscaleradc/pull/359
+SERVICEGROUP_BINDINGS = Binding(
+    resource="lbvserver_servicegroup_binding",
+    parent="lbvserver",
+    parent_key="name",
+    key=("servicegroupname",),
+    attributes=("weight", "order"),
+    option="servicegroups",
+    names={"servicegroupname": "name"},
+    read_as={"servicegroupname": ("servicename",)},
+)
 BINDING_KINDS = (SERVICE_BINDINGS, SERVICEGROUP_BINDINGS)
+# A service's custom monitors (the parent is the service: `bind service <svc> -monitorName <mon>`).
+SERVICE_MONITORS = Binding(
+    resource="service_lbmonitor_binding",
+    parent="service",
+    parent_key="name",
+    key=("monitor_name",),
+    attributes=("weight", "monstate"),
+    option="monitors",
+)
+# A service group's monitors and members (the parent is the group). Members are named by address and port, given as
+# ip or as servername (both in one body: errorcode 1092, https://github.com/netscaler/ansible-collection-netscaleradc/
+# issues/297); identifying them by address alone collapses one server on several ports
+# (https://github.com/netscaler/ansible-collection-netscaleradc/issues/622).
+SERVICEGROUP_MONITORS = Binding(
+    resource="servicegroup_lbmonitor_binding",
+    parent="servicegroup",
+    parent_key="servicegroupname",
+    key=("monitor_name",),
+    attributes=("weight", "monstate"),
+    option="monitors",
+)
+SERVICEGROUP_MEMBERS = Binding(
+    resource="servicegroup_servicegroupmember_binding",
+    parent="servicegroup",
+    parent_key="servicegroupname",
+    key=("ip", "port"),
+    attributes=("weight", "order"),
+    option="members",
+    alternatives={"ip": "servername"},
+    normalizers={"ip": ip_normalizer, "port": normalize_port},
+    # `set serviceGroup <name> <serverName> <port> -weight <w>` (NetScaler command reference, "set serviceGroup":
+    # https://developer-docs.netscaler.com/en-us/adc-command-reference-int/current-release/basic/servicegroup#set-servicegroup);
+    # netscaler.adc's resource map lists servername, port and weight among servicegroup's update keys. A weight
+    # change so keeps the member bound (no unbind). Inferred from those, not verified on an appliance.
+    update_resource="servicegroup",
+    update_key=("servername", "port"),
+)
+# The same monitor bindings seen from the monitor (lb_healthcheck reads where its monitor is bound).
+MONITOR_SERVICES = Binding(
+    resource="lbmonitor_service_binding",
+    parent="lbmonitor",
+    parent_key="monitorname",
+    key=("servicename",),
+    option="services",
+)
+MONITOR_SERVICEGROUPS = Binding(
+    resource="lbmonitor_servicegroup_binding",
+    parent="lbmonitor",
+    parent_key="monitorname",
+    key=("servicegroupname",),
+    option="servicegroups",
+)
 
 
 MEMBER_RANGES = (("weight", 1, 100), ("order", 1, 8192))
@@ -122,61 +197,30 @@ def parse_members(option: str, items: Sequence[Any] | None, problems: Problems) 
 def read_bindings(client: NitroClient, vserver: str) -> dict[str, dict[str, dict[str, Any]]]:
     """Every service and service group binding of one vserver with one ``lbvserver_binding`` GET, by option
     (``services``, ``servicegroups``), each member's name -> its binding row. The one reader of it."""
-    found = client.get("lbvserver_binding", vserver)
-    entry = found[0] if found else {}
-    bound: dict[str, dict[str, dict[str, Any]]] = {}
-    for kind in BINDING_KINDS:
-        rows = entry.get(kind.binding) or []
-        # Service group bindings come back with the group also under `servicename` (inferred from the official
-        # collection's workaround, not yet verified on an appliance):
-        # https://github.com/netscaler/ansible-collection-netscaleradc/pull/359
-        bound[kind.option] = {
-            str(row.get(kind.member_key) or row.get("servicename")): row for row in rows if isinstance(row, dict)
-        }
-    return bound
+    return read_parent_bindings(client, "lbvserver", vserver, BINDING_KINDS)  # type: ignore[return-value]
 
 
 def service_bindings(client: NitroClient, names: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The lbvserver and custom monitor bindings of the named services, as bind bodies: one GET per binding type
     for all of them (``?bulkbindings=yes`` lists every binding of a type)."""
-    vs_binds = []
-    for row in client.get("lbvserver_service_binding", bulkbindings=True):
-        if row.get("servicename") in names:
-            body = {"name": row["name"], "servicename": row["servicename"]}
-            body.update({key: to_number(row[key]) for key in ("weight", "order") if row.get(key) not in (None, "")})
-            vs_binds.append(body)
-    mon_binds = []
-    for row in client.get("service_lbmonitor_binding", bulkbindings=True):
-        if row.get("name") in names and row.get("monitor_name") not in DEFAULT_MONITORS:
-            body = {"name": row["name"], "monitor_name": row["monitor_name"]}
-            if row.get("weight") not in (None, ""):
-                body["weight"] = to_number(row["weight"])
-            if row.get("monstate"):
-                body["monstate"] = row["monstate"]
-            mon_binds.append(body)
+    vs_binds = [
+        body
+        for row in client.get(SERVICE_BINDINGS.resource, bulkbindings=True)
+        if row.get("servicename") in names and (body := SERVICE_BINDINGS.bind_body(row)) is not None
+    ]
+    mon_binds = [
+        body
+        for row in client.get(SERVICE_MONITORS.resource, bulkbindings=True)
+        if row.get("name") in names
+        and row.get("monitor_name") not in DEFAULT_MONITORS
+        and (body := SERVICE_MONITORS.bind_body(row)) is not None
+    ]
     return vs_binds, mon_binds
 
 
 def binding_view(rows: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for name, row in rows.items():
-        item: dict[str, Any] = {"name": name}
-        for key in ("weight", "order"):
-            if row.get(key) not in (None, ""):
-                item[key] = to_number(row[key])
-        out.append(item)
-    return out
-
-
-@dataclass
-class BindingPlan:
-    bind: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # binding resource -> bodies
-    unbind: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    after: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # option -> members
-
-    @property
-    def changed(self) -> bool:
-        return any(self.bind.values()) or any(self.unbind.values())
+    """lbvserver members (name -> row) as the `services`/`servicegroups` options take them."""
+    return generic_view(SERVICE_BINDINGS, rows)
 
 
 def plan_bindings(
@@ -185,46 +229,27 @@ def plan_bindings(
     bound: Mapping[str, Mapping[str, Mapping[str, Any]]],
     purge: Mapping[str, bool],
 ) -> BindingPlan:
-    """Bind what is missing, unbind extras when purging; a member whose weight/order differs is unbound
-    and bound again, as NITRO bindings have no update (the official collection does the same)."""
-    result = BindingPlan()
-    for kind in BINDING_KINDS:
-        want = wanted.get(kind.option)
-        have = bound.get(kind.option, {})
-        if want is None:
-            result.after[kind.option] = binding_view(have)
-            continue
-        binds, unbinds = [], []
-        final = dict(have) if not purge.get(kind.option, True) else {}
-        for name, row in have.items():
-            if name not in want:
-                if purge.get(kind.option, True):
-                    unbinds.append({"name": vserver, kind.member_key: name})
-                continue
-            differs = [key for key, value in want[name].items() if not values_equal(value, row.get(key))]
-            if differs:
-                unbinds.append({"name": vserver, kind.member_key: name})
-                binds.append({"name": vserver, kind.member_key: name, **want[name]})
-                final[name] = {**row, **want[name]}
-            else:
-                final[name] = row
-        for name, attrs in want.items():
-            if name not in have:
-                binds.append({"name": vserver, kind.member_key: name, **attrs})
-                final[name] = attrs
-        if binds:
-            result.bind[kind.binding] = binds
-        if unbinds:
-            result.unbind[kind.binding] = unbinds
-        result.after[kind.option] = binding_view(final)
-    return result
+    """The lbvserver's binding changes (``_binding.plan_bindings`` with its two kinds)."""
+    return plan_parent_bindings(vserver, BINDING_KINDS, wanted, bound, purge)
 
 
-def apply_bindings(client: NitroClient, todo: BindingPlan) -> None:
-    """Unbind first (a rebind of a changed member needs the old one gone), then bind with rollback."""
-    for binding, bodies in todo.unbind.items():
-        if bodies:
-            client.unbind_bulk(binding, bodies, onerror="exit")
-    for binding, bodies in todo.bind.items():
-        if bodies:
-            client.bind_bulk(binding, bodies, onerror="rollback")
+__all__ = [
+    "BINDING_KINDS",
+    "DEFAULT_MONITORS",
+    "MONITOR_SERVICEGROUPS",
+    "MONITOR_SERVICES",
+    "SERVICEGROUP_BINDINGS",
+    "SERVICEGROUP_MEMBERS",
+    "SERVICEGROUP_MONITORS",
+    "SERVICE_BINDINGS",
+    "SERVICE_MONITORS",
+    "BindingPlan",
+    "apply_bindings",
+    "binding_view",
+    "ip_normalizer",
+    "parse_members",
+    "plan_bindings",
+    "read_bindings",
+    "service_bindings",
+    "servicetype",
+]

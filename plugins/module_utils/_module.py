@@ -6,7 +6,10 @@ Like amazon.aws's AnsibleAWSModule, it owns what modules must not repeat: the
 connection options and their environment fallbacks, the NITRO client and its
 session, check mode, errors, ``save_config`` and logout on every exit path.
 A module supplies its own options and a manager class (the f5/community.docker
-skeleton): ``validate()`` runs before the first request, ``run()`` returns the result.
+skeleton): ``validate()`` runs before the first request, then the manager goes through the verbs every
+module shares (modelled on kubernetes.core's K8sService, one service whose verbs every resource uses):
+``read`` (GETs), ``plan`` (a :class:`Change`, nothing sent), ``apply`` (the writes through the one gate,
+then the read-back or, in check mode, the prediction) and ``report`` (the result, one shape for all).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule, missing_required_lib
@@ -281,11 +286,40 @@ class NitroModule:
         self.module.exit_json(**result)
 
 
-class ModuleManager:
-    """Base of every module's manager: reads ``params``, compares, applies, reports.
+@dataclass
+class Change:
+    """What the plan verb decided, before anything is sent: the writes in order, the two sides of the diff, and
+    what the task reports - ``predicted`` in check mode (and when nothing is written), ``read_back()`` after real
+    writes. A module builds one and never decides itself between the prediction and the read-back."""
 
-    Subclasses implement :meth:`validate` (pure, no request) and :meth:`run`.
-    Writes go through :meth:`write`, which is where check mode stops them.
+    writes: list[Callable[[], Any]] = field(default_factory=list)
+    before: Any = None  # the diff's before (option names)
+    after: Any = None  # the diff's after as planned; see after_of
+    predicted: Any = None  # what is shown without a read-back: check mode's prediction, or the unchanged object
+    read_back: Callable[[], Any] | None = None  # the GETs that show the object after real writes
+    after_of: Callable[[Any], Any] | None = None  # the diff's after from what is shown (read back or predicted)
+    recreated: list[str] | None = None  # named objects replaced because an immutable attribute changed
+    # A change with no write to name: check mode's prediction for an object an earlier task of the run creates
+    # (lb_healthcheck), or a write made while settling (lb_pool_member forcing a drain).
+    other_changes: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.writes) or self.other_changes
+
+    def write(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Plan one write (a client write, or a function that writes); the apply verb sends it through the gate."""
+        self.writes.append(partial(operation, *args, **kwargs))
+
+
+class ModuleManager:
+    """Base of every module's manager: the verbs read, plan, apply, report, in that order (:meth:`run`).
+
+    A subclass implements :meth:`validate` (pure, no request), :meth:`read` (GETs only), :meth:`plan` (a
+    :class:`Change`; GETs only) and :meth:`returns` (its own result keys), and where the appliance needs time to
+    reach the state, :meth:`settle`. It does not override :meth:`run`, :meth:`apply`, :meth:`report` or
+    :meth:`write`: check mode, the read-back and the result's shape are decided here, once for every module
+    (tests/integration/test_module_verbs.py holds every module to it).
     """
 
     def __init__(self, nitro: NitroModule) -> None:
@@ -301,8 +335,51 @@ class ModuleManager:
     def validate(self) -> None:
         """Raise InvalidOptions for bad input (all of it at once, see ``_validate.Problems``). No requests."""
 
+    # -- the verbs ----------------------------------------------------------------------------------------------------
+
     def run(self) -> dict[str, Any]:
+        """read, plan, apply, report."""
+        current = self.read()
+        change = self.plan(current)
+        shown = self.apply(change)
+        return self.report(change, shown)
+
+    def read(self) -> Any:
+        """What exists (GETs only)."""
+        return None
+
+    def plan(self, current: Any) -> Change:
+        """Every change from ``current`` to what the task wants, as a :class:`Change`; nothing is written (a plan
+        may read more, e.g. the bindings a recreate restores)."""
         raise NotImplementedError
+
+    def apply(self, change: Change) -> Any:
+        """Send the planned writes through the gate, in order; return what the task shows: in check mode the
+        prediction, after real writes the read-back, then whatever :meth:`settle` waited for."""
+        for step in change.writes:
+            self.write(step)
+        if self.check_mode:
+            return change.predicted
+        shown = change.read_back() if change.writes and change.read_back is not None else change.predicted
+        return self.settle(change, shown)
+
+    def settle(self, change: Change, shown: Any) -> Any:
+        """Real runs only, after the writes: wait until the appliance reaches the state (members UP, connections
+        drained). Reads, and writes only through :meth:`write`; may set ``change.other_changes``."""
+        return shown
+
+    def report(self, change: Change, shown: Any) -> dict[str, Any]:
+        """The result: ``changed``, the module's keys (:meth:`returns`), ``recreated`` where objects can be
+        recreated, and with --diff ``diff`` (``after`` from what is shown where the plan says how)."""
+        extra = self.returns(change, shown)
+        if change.recreated is not None:
+            extra["recreated"] = list(change.recreated)
+        after = change.after_of(shown) if change.after_of is not None else change.after
+        return self.result(change.changed, before=change.before, after=after, **extra)
+
+    def returns(self, change: Change, shown: Any) -> dict[str, Any]:
+        """The module's own result keys, from what is shown (read back, or predicted in check mode)."""
+        return {}
 
     def write(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """The one gate for writes: run ``operation`` (a client write, or a function that writes, such as

@@ -205,6 +205,42 @@ def plan(
 
 
 @dataclass
+class Settings:
+    """The planned change of a singleton (``nstcpparam``, ``nsmode``) or of chosen attributes of one object (an
+    ``nsip``'s ICMP settings): which keys differ, their values before and after, and the object as it will read."""
+
+    keys: list[str]  # the managed keys that differ, in the order given
+    before: dict[str, Any]  # every managed key as it is now
+    after: dict[str, Any]  # every managed key as it will be
+    values: dict[str, Any]  # the differing keys' wanted values: what to send
+    predicted: dict[str, Any]  # the object as read, the wanted values laid over it (check mode shows this)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.keys)
+
+
+def plan_settings(
+    want: Mapping[str, Any],
+    have: Mapping[str, Any] | None,
+    *,
+    keys: Sequence[str] | None = None,
+    read_as: Mapping[str, str] | None = None,
+) -> Settings:
+    """Compare the wanted values of a singleton's (or one object's) managed keys with what NITRO shows; nothing is
+    sent. ``keys`` (default: those of ``want``) are the managed keys, reported in ``before``/``after``."""
+    have = dict(have or {})
+    keys = list(want) if keys is None else list(keys)
+    read_as = read_as or {}
+    tracker = differences(want, have, keys=keys, read_as=read_as)
+    values = tracker.after()
+    predicted = {**have, **{read_as.get(key, key): value for key, value in values.items()}}
+    before = {key: have.get(read_as.get(key, key)) for key in keys}
+    after = {**before, **values}
+    return Settings(keys=tracker.keys, before=before, after=after, values=values, predicted=predicted)
+
+
+@dataclass
 class Rebind:
     """What a recreate binds again after the re-add, and how it puts the original bindings back."""
 

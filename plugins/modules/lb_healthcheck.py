@@ -242,7 +242,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     update_body,
     wildcard_services,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     ApplianceStateError,
@@ -336,36 +336,52 @@ class HealthcheckManager(ModuleManager):
             return types <= {"SSL", "SSL_TCP", "SSL_BRIDGE"}  # probe what the services speak
         return str(self.vserver.get("servicetype", "")).upper() == "SSL"
 
-    # -- converging ----------------------------------------------------------------------------------
+    # -- planning ------------------------------------------------------------------------------------
 
-    def run(self) -> dict[str, Any]:
-        self.read()
-        if self.vserver is None:
-            return self.predict_new_pool()
-        before = self.snapshot(self.monitor, self.bound)
+    def plan(self, current: Any) -> Change:
+        self.change = change = Change()
+        self.new_pool = self.vserver is None
+        if self.new_pool:
+            return self.predict_new_pool(change)
+        change.before = self.snapshot(self.monitor, self.bound)
         if self.params["state"] == "absent":
-            changed = self.absent()
-            after: dict[str, Any] = {}
-        else:
-            changed = self.present()
-            after = self.after
-        result = self.result(
-            changed,
-            before=before,
-            after=after,
-            actions=self.actions,
-            healthcheck=after.get("healthcheck", {}),
-            monitor=self.final_monitor,
-            bound_services=after.get("services", []),
-            bound_servicegroups=after.get("servicegroups", []),
-        )
-        if self.params["state"] == "present" and self.params["wait"] and not self.check_mode:
-            result["members"] = self.wait()
-        elif self.params["state"] == "present":
-            result["members"] = self.member_states(self.members)
+            self.absent()
+            change.after = {}
+            change.predicted = {"monitor": {}, "healthcheck": {}}
+            self.after = {}
+            return change
+        self.present()
+        change.predicted = {"monitor": self.monitor or {}, "healthcheck": self.after["healthcheck"]}
+
+        def read_back() -> dict[str, Any]:
+            monitor = self.client.get_one("lbmonitor", self.name) or {}
+            return {"monitor": monitor, "healthcheck": to_cloud(monitor)}
+
+        change.read_back = read_back
+        change.after_of = lambda shown: {**self.after, "healthcheck": shown["healthcheck"]}
+        return change
+
+    def settle(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        if self.params["state"] == "present" and self.params["wait"] and not self.new_pool:
+            return {**shown, "members": self.wait()}
+        return shown
+
+    def returns(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        if self.new_pool:
+            # members: returned whenever state=present; a vserver that does not exist yet has none to report.
+            return {"actions": self.actions, "healthcheck": shown["healthcheck"], "members": []}
+        result = {
+            "actions": self.actions,
+            "healthcheck": shown["healthcheck"],
+            "monitor": shown["monitor"],
+            "bound_services": self.after.get("services", []),
+            "bound_servicegroups": self.after.get("servicegroups", []),
+        }
+        if self.params["state"] == "present":
+            result["members"] = shown["members"] if "members" in shown else self.member_states(self.members)
         return result
 
-    def predict_new_pool(self) -> dict[str, Any]:
+    def predict_new_pool(self, change: Change) -> Change:
         """Check mode, vserver not there yet: a monitor will be created and bound to all of its members."""
         vserver = self.params["vserver"]
         mtype = self.params["monitor_type"] or "derived from the servicetype of the vserver"
@@ -375,12 +391,16 @@ class HealthcheckManager(ModuleManager):
         )
         cloud = {key: self.params[key] for key in CLOUD_OPTIONS if self.params.get(key) is not None}
         healthcheck = {"name": self.name, "monitor_type": mtype, **cloud}
-        after = {"healthcheck": healthcheck, "services": sorted(self.params["services"] or []), "servicegroups": []}
+        change.before = {}
+        change.after = {
+            "healthcheck": healthcheck,
+            "services": sorted(self.params["services"] or []),
+            "servicegroups": [],
+        }
+        change.predicted = {"healthcheck": healthcheck}
+        change.other_changes = True
         self.actions += [f"create monitor {self.name} ({mtype})", f"bind {self.name} to the members of {vserver}"]
-        # members: returned whenever state=present; a vserver that does not exist yet has none to report.
-        return self.result(
-            True, before={}, after=after, actions=self.actions, healthcheck=after["healthcheck"], members=[]
-        )
+        return change
 
     @staticmethod
     def snapshot(monitor: dict[str, Any] | None, bound: Members) -> dict[str, Any]:
@@ -392,7 +412,7 @@ class HealthcheckManager(ModuleManager):
             "servicegroups": sorted(bound.servicegroups),
         }
 
-    def present(self) -> bool:
+    def present(self) -> None:
         mtype = self.wanted_type()
         if mtype in PORTED_TYPES and not self.params["port"]:
             stars = wildcard_services(self.members)
@@ -404,72 +424,63 @@ class HealthcheckManager(ModuleManager):
         want = desired_monitor(self.params, mtype, self.wanted_secure())
         services, groups = set(self.members.services), set(self.members.servicegroups)
         planned = {key: value for key, value in want.items() if value is not None}
-        self.final_monitor = self.monitor or {}
         if self.monitor is None:
             self.create(self.name, mtype, want, services, groups)
-            changed = True
         elif str(self.monitor.get("type", "")).upper() != mtype:
             self.replace(mtype, want, services, groups)
-            changed = True
         else:
-            changed = self.update(mtype, want)
-            changed = self.sync_bindings(services, groups) or changed
+            self.update(mtype, want)
+            self.sync_bindings(services, groups)
         shown = {"monitorname": self.name, "type": mtype, **planned, "units3": "SEC", "units4": "SEC"}
         self.after = {
             "healthcheck": to_cloud(shown),
             "services": sorted(services),
             "servicegroups": sorted(groups),
         }
-        if changed and not self.check_mode:
-            self.final_monitor = self.client.get_one("lbmonitor", self.name) or {}
-            self.after["healthcheck"] = to_cloud(self.final_monitor)
-        return changed
 
     def create(self, name: str, mtype: str, want: dict[str, Any], services: set[str], groups: set[str]) -> None:
         client: NitroClient = self.client
         self.actions.append(f"create monitor {name} ({mtype})")
-        self.write(client.add, "lbmonitor", add_body(name, mtype, want), key="monitorname")
+        self.change.write(client.add, "lbmonitor", add_body(name, mtype, want), key="monitorname")
         self.bind(name, services, groups)
 
     def bind(self, name: str, services: set[str], groups: set[str]) -> None:
         if services or groups:
             self.actions.append(f"bind {name} to {len(services)} service(s), {len(groups)} servicegroup(s)")
-            self.write(bind, self.client, name, services, groups)
+            self.change.write(bind, self.client, name, services, groups)
 
     def unbind(self, name: str, services: set[str], groups: set[str]) -> None:
         if services or groups:
             self.actions.append(f"unbind {name} from {len(services)} service(s), {len(groups)} servicegroup(s)")
-            self.write(unbind, self.client, name, services, groups)
+            self.change.write(unbind, self.client, name, services, groups)
 
     def delete(self, name: str, mtype: str) -> None:
         self.actions.append(f"delete monitor {name}")
         # Delete needs ?args=type:<TYPE> (NITRO reference, lb/lbmonitor "delete").
-        self.write(self.client.delete, "lbmonitor", name, args={"type": mtype})
+        self.change.write(self.client.delete, "lbmonitor", name, args={"type": mtype})
 
-    def update(self, mtype: str, want: dict[str, Any]) -> bool:
+    def update(self, mtype: str, want: dict[str, Any]) -> None:
         changes = monitor_differences(want, self.monitor or {})
         if not changes:
-            return False
+            return
         body, unset = update_body(self.name, mtype, changes)
         self.actions.append(f"update monitor {self.name}: {', '.join(changes.keys)}")
         if len(body) > 2:
-            self.write(self.client.update, "lbmonitor", body, name=self.name)
+            self.change.write(self.client.update, "lbmonitor", body, name=self.name)
         if unset:
-            self.write(
+            self.change.write(
                 self.client.action,
                 "lbmonitor",
                 "unset",
                 {"monitorname": self.name, "type": mtype, **dict.fromkeys(unset, True)},
             )
-        return True
 
-    def sync_bindings(self, services: set[str], groups: set[str]) -> bool:
+    def sync_bindings(self, services: set[str], groups: set[str]) -> None:
         """Bind to new members first, then unbind from the ones that left the vserver."""
         add_s, add_g = services - set(self.bound.services), groups - set(self.bound.servicegroups)
         del_s, del_g = set(self.bound.services) - services, set(self.bound.servicegroups) - groups
         self.bind(self.name, add_s, add_g)
         self.unbind(self.name, del_s, del_g)
-        return bool(add_s or add_g or del_s or del_g)
 
     def replace(self, mtype: str, want: dict[str, Any], services: set[str], groups: set[str]) -> None:
         """Type change, make-before-break: the members never lose their custom check (see DOCUMENTATION)."""
@@ -489,13 +500,11 @@ class HealthcheckManager(ModuleManager):
         self.unbind(temp, services, groups)
         self.delete(temp, mtype)
 
-    def absent(self) -> bool:
-        self.final_monitor = {}
+    def absent(self) -> None:
         if self.monitor is None:
-            return False
+            return
         self.unbind(self.name, set(self.bound.services), set(self.bound.servicegroups))
         self.delete(self.name, str(self.monitor.get("type")).upper())
-        return True
 
     # -- waiting -------------------------------------------------------------------------------------
 

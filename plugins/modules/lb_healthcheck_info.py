@@ -139,7 +139,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._healthcheck impo
     to_cloud,
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import DEFAULT_MONITORS
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     ApplianceStateError,
@@ -234,7 +234,7 @@ class HealthcheckInfoManager(ModuleManager):
                 query = self.params["query"]
                 raise InvalidOptions(f"query: {query!r} is not a valid JMESPath expression: {exc}") from None
 
-    def run(self) -> dict[str, Any]:
+    def read(self) -> dict[str, Any]:
         client = self.client
         name = self.params["vserver"]
         vservers = client.get("lbvserver", name) if name else client.get("lbvserver")
@@ -248,7 +248,7 @@ class HealthcheckInfoManager(ModuleManager):
             for row in client.get("service_lbmonitor_binding", bulkbindings=True):
                 by_service.setdefault(str(row.get("name")), []).append(row)
         entries = [self.entry(vs, monitors, by_service) for vs in vservers]
-        result: dict[str, Any] = {"changed": False, "healthchecks": entries}
+        result: dict[str, Any] = {"healthchecks": entries}
         target: Any = entries
         if name:
             result["healthcheck"] = entries[0]
@@ -256,6 +256,12 @@ class HealthcheckInfoManager(ModuleManager):
         if self.expression is not None:
             result["query_result"] = run_query(self.params["query"], self.expression, target)
         return result
+
+    def plan(self, current: dict[str, Any]) -> Change:
+        return Change(predicted=current)  # reads only: nothing to write, the same report in check mode
+
+    def returns(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        return dict(shown)
 
     def entry(
         self,

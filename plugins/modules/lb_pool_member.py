@@ -65,8 +65,8 @@ options:
         stay disabled and take no new connection); V(force) disables them at once and succeeds with a warning,
         returning the connections left in RV(connections).
     type: str
-    default: fail
     choices: [fail, force]
+    default: fail
   allow_last:
     description: Drain even when these services are the last UP members of a pool (an outage of that pool).
     type: bool
@@ -151,7 +151,7 @@ from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._compare import to_number
 from ansible_collections.adcops.netscaler.plugins.module_utils._lb import read_bindings
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     ApplianceStateError,
@@ -279,21 +279,28 @@ class PoolMemberManager(ModuleManager):
             self.stat_state[name] = str(row.get("state") or "")
         return sum(per.values()), per
 
-    # -- running -----------------------------------------------------------------------------------------------------
+    # -- the verbs ---------------------------------------------------------------------------------------------------
 
-    def run(self) -> dict[str, Any]:
-        found = self.members()
-        names_ = sorted(found)
+    def read(self) -> dict[str, dict[str, Any]]:
+        return self.members()
+
+    def plan(self, current: dict[str, dict[str, Any]]) -> Change:
+        found = current
+        self.names = sorted(found)
+        self.found = found
         out = {name: any(s in OUT for s in entry["states"].values()) for name, entry in found.items()}
-        before = {"services": {name: "disabled" if out[name] else "enabled" for name in names_}}
+        before = {"services": {name: "disabled" if out[name] else "enabled" for name in self.names}}
+        self.baseline: dict[str, list[dict[str, Any]]] = {}
         if self.params["state"] == "drained":
-            return self.drain(found, names_, out, before)
-        return self.enable(found, names_, out, before)
+            change = self.plan_drain(found, out)
+        else:
+            change = self.plan_enable(out)
+        change.before = before
+        self.started = time.monotonic()
+        return change
 
-    def drain(
-        self, found: dict[str, Any], names_: list[str], out: dict[str, bool], before: dict[str, Any]
-    ) -> dict[str, Any]:
-        todo = [name for name in names_ if not out[name]]
+    def plan_drain(self, found: dict[str, Any], out: dict[str, bool]) -> Change:
+        todo = [name for name in self.names if not out[name]]
         if todo and not self.params["allow_last"]:
             for pool in self.pools:
                 leaving = [n for n in todo if found[n]["states"].get(pool) == "UP"]
@@ -303,25 +310,62 @@ class PoolMemberManager(ModuleManager):
                         "is an outage of that pool, nothing was written. Bring another member UP first, or set "
                         "allow_last: true"
                     )
-        at_start = self.connections(names_)[0]
-        after = {"services": dict.fromkeys(names_, "disabled")}
-        result = self.result(bool(todo), before, after, connections_at_start=at_start, forced=False)
-        if self.check_mode:
-            result.update(connections=at_start, services=self.view(found))
-            result["summary"] = f"{', '.join(names_)}; check mode: connections now {at_start}"
-            return result
-        started = time.monotonic()
+        self.at_start = self.connections(self.names)[0]
+        change = Change(
+            after={"services": dict.fromkeys(self.names, "disabled")},
+            predicted={
+                "services": self.view(found),
+                "connections": self.at_start,
+                "summary": f"{', '.join(self.names)}; check mode: connections now {self.at_start}",
+            },
+        )
         body: dict[str, Any] = {"graceful": "YES"}
         if self.params["delay"] is not None:
             body["delay"] = self.params["delay"]
         for name in todo:
-            self.write(self.client.action, "service", "disable", {"name": name, **body}, name=name)
-        deadline = started + self.params["drain_timeout"]
+            change.write(self.client.action, "service", "disable", {"name": name, **body}, name=name)
+        return change
+
+    def plan_enable(self, out: dict[str, bool]) -> Change:
+        todo = [name for name in self.names if out[name]]
+        change = Change(
+            after={"services": dict.fromkeys(self.names, "enabled")},
+            predicted={
+                "services": self.view(self.found),
+                "summary": f"{', '.join(self.names)}; check mode: not waited for UP",
+            },
+        )
+        if todo:
+            change.write(self.enable_services, todo)
+        return change
+
+    def enable_services(self, todo: list[str]) -> None:
+        # A service keeps its last health state while it is out of service, so UP right after the enable may be
+        # stale: a service enabled here counts as UP once a probe sent after the enable succeeded.
+        self.baseline = self.probes(todo)
+        for name in todo:
+            self.client.action("service", "enable", {"name": name}, name=name)
+
+    def settle(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        if self.params["state"] == "drained":
+            return self.drain(change)
+        return self.wait_up()
+
+    def returns(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        if self.params["state"] == "drained":
+            return {"connections_at_start": self.at_start, "forced": False, **shown}
+        return shown
+
+    def drain(self, change: Change) -> dict[str, Any]:
+        """Wait for the connections to end; force the services out at the timeout if asked."""
+        names_ = self.names
+        deadline = self.started + self.params["drain_timeout"]
         while True:
             total, per = self.connections(names_)
             if total == 0 or time.monotonic() >= deadline:
                 break
             time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
+        forced = False
         if total:
             open_ = ", ".join(f"{n} ({c})" for n, c in per.items() if c)
             if self.params["on_timeout"] == "fail":
@@ -338,47 +382,41 @@ class PoolMemberManager(ModuleManager):
                 f"drain_timeout: after {self.params['drain_timeout']} s, {total} client connection(s) were still open "
                 f"on {open_}; forced out of service (on_timeout: force)"
             )
-            result["changed"] = result["changed"] or bool(going)
-            result["forced"] = True
-        result.update(connections=total, drain_seconds=round(time.monotonic() - started, 2))
-        result["services"] = self.view(self.members())
-        result["summary"] = (
-            f"{', '.join(names_)}; connections when the drain started {at_start}, left {total}, drained in "
-            f"{result['drain_seconds']} s" + (" (FORCED)" if result["forced"] else "")
-        )
-        return result
+            change.other_changes = change.other_changes or bool(going)
+            forced = True
+        seconds = round(time.monotonic() - self.started, 2)
+        return {
+            "connections": total,
+            "drain_seconds": seconds,
+            "forced": forced,
+            "services": self.view(self.members()),
+            "summary": f"{', '.join(names_)}; connections when the drain started {self.at_start}, left {total}, "
+            f"drained in {seconds} s" + (" (FORCED)" if forced else ""),
+        }
 
-    def enable(
-        self, found: dict[str, Any], names_: list[str], out: dict[str, bool], before: dict[str, Any]
-    ) -> dict[str, Any]:
-        todo = [name for name in names_ if out[name]]
-        result = self.result(bool(todo), before, {"services": dict.fromkeys(names_, "enabled")})
-        if self.check_mode:
-            result.update(services=self.view(found), summary=f"{', '.join(names_)}; check mode: not waited for UP")
-            return result
-        started = time.monotonic()
-        # A service keeps its last health state while it is out of service, so UP right after the enable may be
-        # stale: a service enabled here counts as UP once a probe sent after the enable succeeded.
-        baseline = self.probes(todo)
-        for name in todo:
-            self.write(self.client.action, "service", "enable", {"name": name}, name=name)
-        deadline = started + self.params["up_timeout"]
+    def wait_up(self) -> dict[str, Any]:
+        """Wait until every service is UP, by a probe sent after this run enabled it."""
+        deadline = self.started + self.params["up_timeout"]
         while True:
             found = self.members()
-            probes = self.probes(names_)
+            probes = self.probes(self.names)
             down = {
                 n: e
                 for n, e in found.items()
-                if any(s != "UP" for s in e["states"].values()) or not self.probed_up(probes.get(n, []), baseline, n)
+                if any(s != "UP" for s in e["states"].values())
+                or not self.probed_up(probes.get(n, []), self.baseline, n)
             }
             if not down or time.monotonic() >= deadline:
                 break
             time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
         if down:
             raise ApplianceStateError(f"up_timeout: after {self.params['up_timeout']} s, " + self.not_up(down, probes))
-        result.update(services=self.view(found), up_seconds=round(time.monotonic() - started, 2))
-        result["summary"] = f"{', '.join(names_)}; UP after {result['up_seconds']} s"
-        return result
+        seconds = round(time.monotonic() - self.started, 2)
+        return {
+            "services": self.view(found),
+            "up_seconds": seconds,
+            "summary": f"{', '.join(self.names)}; UP after {seconds} s",
+        }
 
     def probes(self, services: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The monitor bindings of the services with their probe counters and last response (one GET)."""

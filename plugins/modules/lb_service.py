@@ -30,69 +30,16 @@ options:
         characters (NITRO name rule).
       - Mutually exclusive with O(services); one of them is required.
     type: str
-  services:
+  state:
     description:
-      - List mode. Every item takes the same keys as the top-level options (O(name) is required in each item);
-        a key an item does not set takes the top-level value.
-      - Items are converged together with bulk NITRO requests.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Name of the service.
-        type: str
-        required: true
-      ip:
-        description: See O(ip).
-        type: str
-      servername:
-        description: See O(servername).
-        type: str
-      servicetype:
-        description: See O(servicetype).
-        type: str
-      port:
-        description: See O(port).
-        type: raw
-      td:
-        description: See O(td).
-        type: int
-      usip:
-        description: See O(usip).
-        type: bool
-      useproxyport:
-        description: See O(useproxyport).
-        type: bool
-      healthmonitor:
-        description: See O(healthmonitor).
-        type: bool
-      maxclient:
-        description: See O(maxclient).
-        type: int
-      cip:
-        description: See O(cip).
-        type: str
-        choices: [ENABLED, DISABLED]
-      cipheader:
-        description: See O(cipheader).
-        type: str
-      downstateflush:
-        description: See O(downstateflush).
-        type: str
-        choices: [ENABLED, DISABLED]
-      comment:
-        description: See O(comment).
-        type: str
-      state:
-        description: See O(state).
-        type: str
-        choices: [present, absent, enabled, disabled]
-      graceful:
-        description: See O(graceful).
-        type: bool
-      delay:
-        description: See O(delay).
-        type: int
+      - V(present) makes sure the service exists with the given options and leaves its admin state alone.
+      - V(absent) deletes it (and with it its bindings).
+      - V(enabled) and V(disabled) also create it when missing; they read C(svrstate) and send an enable or
+        disable only when needed (C(OUT OF SERVICE) and C(GOING OUT OF SERVICE) count as disabled).
+      - In list mode this is the default for every item.
+    type: str
+    choices: [present, absent, enabled, disabled]
+    default: present
   ip:
     description:
       - IPv4 or IPv6 address of the backend. Mutually exclusive with O(servername).
@@ -147,16 +94,6 @@ options:
   comment:
     description: Free-text comment.
     type: str
-  state:
-    description:
-      - V(present) makes sure the service exists with the given options and leaves its admin state alone.
-      - V(absent) deletes it (and with it its bindings).
-      - V(enabled) and V(disabled) also create it when missing; they read C(svrstate) and send an enable or
-        disable only when needed (C(OUT OF SERVICE) and C(GOING OUT OF SERVICE) count as disabled).
-      - In list mode this is the default for every item.
-    type: str
-    choices: [present, absent, enabled, disabled]
-    default: present
   graceful:
     description:
       - With O(state=disabled), let existing connections finish before the service goes out of service.
@@ -165,6 +102,69 @@ options:
     description:
       - With O(state=disabled), seconds to wait before the service goes out of service (graceful shutdown).
     type: int
+  services:
+    description:
+      - List mode. Every item takes the same keys as the top-level options (O(name) is required in each item);
+        a key an item does not set takes the top-level value.
+      - Items are converged together with bulk NITRO requests.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the service.
+        type: str
+        required: true
+      state:
+        description: See O(state).
+        type: str
+        choices: [present, absent, enabled, disabled]
+      ip:
+        description: See O(ip).
+        type: str
+      servername:
+        description: See O(servername).
+        type: str
+      servicetype:
+        description: See O(servicetype).
+        type: str
+      port:
+        description: See O(port).
+        type: raw
+      td:
+        description: See O(td).
+        type: int
+      usip:
+        description: See O(usip).
+        type: bool
+      useproxyport:
+        description: See O(useproxyport).
+        type: bool
+      healthmonitor:
+        description: See O(healthmonitor).
+        type: bool
+      maxclient:
+        description: See O(maxclient).
+        type: int
+      cip:
+        description: See O(cip).
+        type: str
+        choices: [ENABLED, DISABLED]
+      cipheader:
+        description: See O(cipheader).
+        type: str
+      downstateflush:
+        description: See O(downstateflush).
+        type: str
+        choices: [ENABLED, DISABLED]
+      comment:
+        description: See O(comment).
+        type: str
+      graceful:
+        description: See O(graceful).
+        type: bool
+      delay:
+        description: See O(delay).
+        type: int
   recreate:
     description:
       - When an immutable attribute (O(servicetype), O(port), O(servername), O(td)) differs, replace the service by
@@ -334,7 +334,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     service_bindings,
     servicetype,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options, flag
 from ansible_collections.adcops.netscaler.plugins.module_utils._resource import (
     Plan,
@@ -507,45 +507,51 @@ class ServiceManager(ModuleManager):
 
         return write, temps
 
-    def run(self) -> dict[str, Any]:
-        existing = self.read()
+    def plan(self, current: dict[str, dict[str, Any]]) -> Change:
+        existing = current
         self.check_creatable(existing)
         todo = plan(SPEC, self.items, existing, recreate=self.params["recreate"])
         kept = self.keep_unmarked(todo, existing) if self.params["delete_if_comment"] is not None else {}
         if self.params["keep_bound"] and todo.delete:
             kept.update(self.keep_bound(todo))
         servers = self.unused_servers(todo.delete, existing) if self.params["purge_servers"] and todo.delete else []
-        changed = todo.changed
         write, temps = self.converge(todo, existing)
-        if changed:
-            self.write(write)
+        change = Change(recreated=todo.recreated)
+        if todo.changed:
+            change.write(write)
         if servers:
-            self.write(self.client.delete_bulk, "server", [{"name": server} for server in servers])
+            change.write(self.client.delete_bulk, "server", [{"name": server} for server in servers])
 
         wanted = [item["name"] for item in self.items if item["state"] != "absent"]
-        if changed and not self.check_mode:
+        change.predicted = [self.predicted(name, existing, todo.after) for name in wanted]
+
+        def read_back() -> list[dict[str, Any]]:
             final = self.read()
-            shown = [final[name] for name in wanted if name in final]
-        else:
-            shown = [self.predicted(name, existing, todo.after) for name in wanted]
-        extra: dict[str, Any] = {
+            return [final[name] for name in wanted if name in final]
+
+        change.read_back = read_back
+        self.extra: dict[str, Any] = {
             "summary": todo.counts,
-            "recreated": todo.recreated,
             "recreated_beside": sorted(temps),
             "kept": kept,
             "deleted_servers": servers,
         }
         if self.list_mode:
-            extra["services"] = shown
-            before, after = todo.before, todo.after
+            change.before, change.after = todo.before, todo.after
         else:
             name = self.items[0]["name"]
-            if shown:
-                extra["service"] = shown[0]
-            before, after = todo.before.get(name, {}), todo.after.get(name, {})
-            if not changed:
-                before = after = SPEC.view(existing.get(name))
-        return self.result(changed, before=before, after=after, **extra)
+            change.before, change.after = todo.before.get(name, {}), todo.after.get(name, {})
+            if not todo.changed:
+                change.before = change.after = SPEC.view(existing.get(name))
+        return change
+
+    def returns(self, change: Change, shown: list[dict[str, Any]]) -> dict[str, Any]:
+        extra = dict(self.extra)
+        if self.list_mode:
+            extra["services"] = shown
+        elif shown:
+            extra["service"] = shown[0]
+        return extra
 
     def keep_unmarked(self, todo: Plan, existing: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
         """Drop from the deletes every service whose comment does not carry the given mark (no extra request)."""

@@ -231,9 +231,15 @@ services_before:
   elements: str
   sample: ["web-1", "web-2"]
 recreated:
-  description: Whether the vserver was replaced because an immutable attribute changed.
+  description:
+    - The name of the vserver, as a one-item list, when it was (or, in check mode, would be) replaced because an
+      immutable attribute changed; empty otherwise. The same shape as RV(adcops.netscaler.lb_service#module:recreated).
+    - In 1.0.0 this was a boolean; test it with C(recreated | length > 0) (a non-empty list is true in a
+      C(when) too).
   returned: success
-  type: bool
+  type: list
+  elements: str
+  sample: [vs-web]
 recreate_mode:
   description:
     - How the vserver was (or, in check mode, would be) replaced, see O(recreate).
@@ -258,7 +264,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._lb import (
     read_bindings,
     servicetype,
 )
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
 from ansible_collections.adcops.netscaler.plugins.module_utils._resource import Rebind, apply, plan, temporary_name
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
@@ -435,30 +441,35 @@ class VserverManager(ModuleManager):
         old, new = endpoint(have), endpoint(body)
         return old is None or new is None or old != new
 
-    def run(self) -> dict[str, Any]:
-        want = self.want
-        name = want["name"]
-        client = self.client
-        found = client.get("lbvserver", name)
+    def read(self) -> tuple[dict[str, Any] | None, dict[str, dict[str, dict[str, Any]]]]:
+        """The vserver (one GET) and, when it exists, its bindings (one GET of lbvserver_binding)."""
+        name = self.want["name"]
+        found = self.client.get("lbvserver", name)
         have = found[0] if found else None
-        if have is None and want["state"] != "absent":
+        if have is None and self.want["state"] != "absent":
             self.check_create()
-        merged = {**(SPEC.view(have) if have else {}), **{k: v for k, v in want.items() if v is not None}}
-        if want["state"] != "absent":
+        merged = {**(SPEC.view(have) if have else {}), **{k: v for k, v in self.want.items() if v is not None}}
+        if self.want["state"] != "absent":
             message = mac_mode_error(merged)
             if message:
                 raise ApplianceStateError(message)
-        bound = read_bindings(client, name) if have else {kind.option: {} for kind in BINDING_KINDS}
+        bound = read_bindings(self.client, name) if have else {kind.option: {} for kind in BINDING_KINDS}
+        return have, bound
 
+    def plan(self, current: tuple[dict[str, Any] | None, dict[str, dict[str, dict[str, Any]]]]) -> Change:
+        have, bound = current
+        want = self.want
+        name = want["name"]
+        client = self.client
         todo = plan(SPEC, [want], {name: have} if have else {}, recreate=self.params["recreate"])
         recreate = bool(todo.recreate)
         bindings = self.plan_members(bound, recreate)
-        changed = todo.changed or bindings.changed
         beside = temporary_name(name) if recreate and have and self.coexists(have, todo.recreate[0]) else None
+        change = Change(recreated=todo.recreated)
         if todo.changed:
-            self.write(apply, client, SPEC, todo, self.rebind(bound, bindings, beside) if recreate else None)
+            change.write(apply, client, SPEC, todo, self.rebind(bound, bindings, beside) if recreate else None)
         if bindings.changed and not recreate:
-            self.write(apply_bindings, client, bindings)
+            change.write(apply_bindings, client, bindings)
 
         before = SPEC.view(have)
         after = {} if want["state"] == "absent" else {**before, **todo.after.get(name, {})}
@@ -468,31 +479,32 @@ class VserverManager(ModuleManager):
                     before[kind.option] = binding_view(bound[kind.option])
                 if want["state"] != "absent":
                     after[kind.option] = bindings.after[kind.option]
-
-        extra: dict[str, Any] = {"recreated": bool(recreate and changed), "services_before": sorted(bound["services"])}
+        change.before, change.after = before, after
+        self.extra: dict[str, Any] = {"services_before": sorted(bound["services"])}
         if recreate:
-            extra["recreate_mode"] = "make-before-break" if beside else "delete-first"
+            self.extra["recreate_mode"] = "make-before-break" if beside else "delete-first"
         if want["state"] != "absent":
-            if changed and not self.check_mode:
-                shown = client.get_one("lbvserver", name) or {}
-                final = read_bindings(client, name)
-            else:
-                shown = {**(have or {}), **{k: v for k, v in todo.after.get(name, {}).items() if k != "state"}}
-                final = bound if not bindings.changed else self.predicted_bindings(name, bindings)
-            extra["lbvserver"] = shown
-            extra["bindings"] = {option: list(rows.values()) for option, rows in final.items()}
-        return self.result(changed, before=before, after=after, **extra)
+            shown = {**(have or {}), **{k: v for k, v in todo.after.get(name, {}).items() if k != "state"}}
+            final = bound if not bindings.changed else self.predicted_bindings(name, bindings)
+            change.predicted = {"lbvserver": shown, "bindings": final}
+            change.read_back = lambda: {
+                "lbvserver": client.get_one("lbvserver", name) or {},
+                "bindings": read_bindings(client, name),
+            }
+        return change
+
+    def returns(self, change: Change, shown: dict[str, Any] | None) -> dict[str, Any]:
+        extra = dict(self.extra)
+        if shown is not None:
+            extra["lbvserver"] = shown["lbvserver"]
+            extra["bindings"] = {option: list(rows.values()) for option, rows in shown["bindings"].items()}
+        return extra
 
     @staticmethod
     def predicted_bindings(name: str, bindings: BindingPlan) -> dict[str, dict[str, dict[str, Any]]]:
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for kind in BINDING_KINDS:
-            rows = {}
-            for member in bindings.after[kind.option]:
-                row = {"name": name, kind.member_key: member["name"]}
-                row.update({k: str(v) for k, v in member.items() if k != "name"})
-                rows[member["name"]] = row
-            out[kind.option] = rows
+            out[kind.option] = {item["name"]: kind.row(name, item) for item in bindings.after[kind.option]}
         return out
 
 

@@ -104,7 +104,7 @@ logged_out:
   sample: true
 """
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions
 
@@ -116,15 +116,23 @@ class SessionManager(ModuleManager):
         if self.params["state"] == "absent" and not self.params.get("nitro_auth_token"):
             raise InvalidOptions("state=absent needs nitro_auth_token: the session to log out of")
 
-    def run(self) -> dict:
+    def read(self) -> dict:
+        """The session itself, which is this module's whole work and no configuration: check mode opens and closes
+        it too (the client's read-only guard refuses configuration writes, not login and logout)."""
         if self.params["state"] == "absent":
-            return {"changed": False, "logged_out": self.client.end_session()}
+            return {"logged_out": self.client.end_session()}
         if not (self.params.get("nitro_user") and self.params.get("nitro_pass")):
             if self.params.get("nitro_auth_token"):
                 # A token and no credentials: the caller's session is the one to use.
-                return {"changed": False, "logged_in": False}
+                return {"logged_in": False}
             raise InvalidOptions("state=present needs nitro_user and nitro_pass to log in")
-        return {"changed": False, "logged_in": True, "nitro_auth_token": self.client.open_session()}
+        return {"logged_in": True, "nitro_auth_token": self.client.open_session()}
+
+    def plan(self, current: dict) -> Change:
+        return Change(predicted=current)
+
+    def returns(self, change: Change, shown: dict) -> dict:
+        return dict(shown)
 
 
 def main() -> None:

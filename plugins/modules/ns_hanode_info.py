@@ -159,7 +159,7 @@ import os
 from typing import Any
 
 from ansible_collections.adcops.netscaler.plugins.module_utils._client import NitroError
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import ApplianceStateError, InvalidOptions
 
@@ -233,7 +233,7 @@ class HaNodeInfoManager(ModuleManager):
         if self.params["writes_applied"] and since is None:
             raise InvalidOptions("writes_applied needs since: the read it compares with")
 
-    def run(self) -> dict[str, Any]:
+    def read(self) -> dict[str, Any]:
         since = self.params.get("since")
         if since is not None and self.params["writes_applied"]:
             # A failure of the read itself, after the run's writes, reports them too (NitroModule.run).
@@ -255,7 +255,6 @@ class HaNodeInfoManager(ModuleManager):
             self.compare(since, local[0], peers, nsip)
         self.client.changed = False
         return {
-            "changed": False,
             "ha_role": role,
             "configurable": role in ("standalone", "primary"),
             "reason": f"{reason} ({nodes_text})" if reason else "",
@@ -265,6 +264,12 @@ class HaNodeInfoManager(ModuleManager):
             "local_node": local[0],
             "peer_nodes": peers,
         }
+
+    def plan(self, current: dict[str, Any]) -> Change:
+        return Change(predicted=current)  # reads only: nothing to write, the same report in check mode
+
+    def returns(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        return dict(shown)
 
     def given_session(self) -> bool:
         """A session token given as a task option: the play's or the including role's, which they log out of.

@@ -173,9 +173,10 @@ changed_keys:
 from functools import partial
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, pick
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import pick
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import plan_settings
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import (
     ApplianceStateError,
     Problems,
@@ -266,10 +267,10 @@ class NsIpIcmpManager(ModuleManager):
             if td is None or str(vs.get("td", 0)) == str(td)
         ]
 
-    def run(self) -> dict[str, Any]:
-        before = self.read()
-        created = False
-        if before is None:
+    def plan(self, current: dict[str, Any] | None) -> Change:
+        self.created = current is None
+        shown = ("ipaddress", *self.want)
+        if current is None:
             if not self.params["create"]:
                 where = "" if self.params["td"] is None else f" in traffic domain {self.params['td']}"
                 raise ApplianceStateError(
@@ -277,27 +278,29 @@ class NsIpIcmpManager(ModuleManager):
                     "A VIP normally exists because an lbvserver uses it: create the vserver first, "
                     "or set create: true and netmask to add it as a VIP"
                 )
-            created = True
             obj = {"ipaddress": self.ip, "netmask": self.params["netmask"], "type": "VIP", **self.want}
             if self.params["td"] is not None:
                 obj["td"] = self.params["td"]
-            self.write(self.client.add, "nsip", obj, key="ipaddress")
-            changed_keys = list(self.want)
-            after = None if self.check_mode else self.read()
-            if after is None:
-                after = {key: str(value) if key == "td" else value for key, value in obj.items()}
-            diff_before: dict[str, Any] = {}
+            self.changed_keys = list(self.want)
+            change = Change(
+                before={}, predicted={key: str(value) if key == "td" else value for key, value in obj.items()}
+            )
+            change.write(self.client.add, "nsip", obj, key="ipaddress")
         else:
-            tracker = differences(self.want, before, keys=MANAGED)
-            changed_keys = tracker.keys
-            after = before
-            if tracker:
-                update = {"ipaddress": self.ip, **tracker.after()}
+            settings = plan_settings(self.want, current, keys=MANAGED)
+            self.changed_keys = settings.keys
+            change = Change(before=pick(current, shown), predicted=settings.predicted)
+            if settings.changed:
+                update = {"ipaddress": self.ip, **settings.values}
                 if self.params["td"] is not None:
                     update["td"] = self.params["td"]
-                self.write(self.client.update, "nsip", update, name=self.ip)
-                after = {**before, **tracker.after()} if self.check_mode else (self.read() or before)
-            diff_before = pick(before, ("ipaddress", *self.want))
+                change.write(self.client.update, "nsip", update, name=self.ip)
+        # A read-back that finds nothing shows the prediction (the IP as planned).
+        change.read_back = lambda: self.read() or change.predicted
+        change.after_of = lambda nsip: pick(nsip, shown)
+        return change
+
+    def returns(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
         vservers = self.vservers()
         unexpected: list[str] = []
         expected = self.params["expected_lbvservers"]
@@ -309,17 +312,14 @@ class NsIpIcmpManager(ModuleManager):
                     "Under icmpresponse VSVR_CNTRLD an ACTIVE one among them that is UP keeps the VIP answering "
                     "ping, and their state decides too; set their icmpvsrresponse deliberately"
                 )
-        return self.result(
-            created or bool(changed_keys),
-            before=diff_before,
-            after=pick(after, ("ipaddress", *self.want)),
-            nsip=after,
-            lbvservers=vservers,
-            unexpected_lbvservers=unexpected,
-            icmp_answer=icmp_answer(after, vservers),
-            created=created,
-            changed_keys=changed_keys,
-        )
+        return {
+            "nsip": shown,
+            "lbvservers": vservers,
+            "unexpected_lbvservers": unexpected,
+            "icmp_answer": icmp_answer(shown, vservers),
+            "created": self.created,
+            "changed_keys": self.changed_keys,
+        }
 
 
 def main() -> None:

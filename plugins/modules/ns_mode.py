@@ -91,8 +91,9 @@ changed_modes:
   sample: [MBF]
 """
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import plan_settings
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions, Problems
 
 OPTIONS = Options(
@@ -150,35 +151,40 @@ class NsModeManager(ModuleManager):
         problems.raise_any()
         self.modes = list(dict.fromkeys(modes))
 
-    def current(self) -> dict[str, bool]:
+    def read(self) -> dict[str, bool]:
         found = self.client.get("nsmode")
         shown = found[0] if found else {}
         return {name: is_on(shown.get(attr)) for name, (attr, _long) in MODES.items() if attr in shown}
 
-    def run(self) -> dict:
+    def plan(self, current: dict[str, bool]) -> Change:
         enable = self.params["state"] == "enabled"
-        before = self.current()
-        todo = [mode for mode in self.modes if before.get(mode, False) != enable]
-        extra: dict = {}
-        if not enable and "MBF" in todo and self.params["keep_mbf_if_used"]:
-            users = self.mbf_users()
-            if users:
-                todo.remove("MBF")
-                extra["mbf_users"] = users
-                self.nitro.warn(f"MBF stays enabled: lbvserver(s) {', '.join(users)} in MAC mode still need it")
-        after = {**before, **dict.fromkeys(todo, enable)}
-        if todo:
-            self.write(self.client.action, "nsmode", "enable" if enable else "disable", {"mode": todo})
-            if not self.check_mode:
-                after = self.current()
-        return self.result(
-            bool(todo),
-            before={mode: before.get(mode, False) for mode in self.modes},
-            after={mode: after.get(mode, False) for mode in self.modes},
-            modes=after,
-            changed_modes=todo,
-            **extra,
+        # A mode NITRO does not list counts as off.
+        settings = plan_settings(dict.fromkeys(self.modes, enable), {**dict.fromkeys(self.modes, False), **current})
+        self.todo = settings.keys
+        self.mbf_kept: list[str] = []
+        if not enable and "MBF" in self.todo and self.params["keep_mbf_if_used"]:
+            self.mbf_kept = self.mbf_users()
+            if self.mbf_kept:
+                self.todo.remove("MBF")
+                self.nitro.warn(f"MBF stays enabled: lbvserver(s) {', '.join(self.mbf_kept)} in MAC mode still need it")
+        change = Change(
+            before=self.view(current),
+            predicted={**current, **dict.fromkeys(self.todo, enable)},
+            read_back=self.read,
+            after_of=self.view,
         )
+        if self.todo:
+            change.write(self.client.action, "nsmode", "enable" if enable else "disable", {"mode": self.todo})
+        return change
+
+    def view(self, modes: dict[str, bool]) -> dict[str, bool]:
+        return {mode: modes.get(mode, False) for mode in self.modes}
+
+    def returns(self, change: Change, shown: dict[str, bool]) -> dict:
+        extra: dict = {"modes": shown, "changed_modes": self.todo}
+        if self.mbf_kept:
+            extra["mbf_users"] = self.mbf_kept
+        return extra
 
     def mbf_users(self) -> list[str]:
         """lbvservers that forward by MAC (DSR), which need MBF, apart from those the run deletes."""

@@ -57,7 +57,7 @@ last_saved:
   sample: "Sat Nov 21 14:05:12 2026"
 """
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
 
 OPTIONS = Options(Option("force", type="bool", default=False))
@@ -68,29 +68,24 @@ def is_true(value: object) -> bool:
 
 
 class SaveConfigManager(ModuleManager):
-    def state(self) -> dict:
+    def read(self) -> dict:
         found = self.client.get("nsconfig", attrs=["configchanged", "lastconfigchangedtime", "lastconfigsavetime"])
         return found[0] if found else {}
 
-    def run(self) -> dict:
+    def plan(self, current: dict) -> Change:
         # `configchanged`: "True if configuration has changed since last saved config" (NITRO reference, nsconfig).
-        before = self.state()
-        unsaved = is_true(before.get("configchanged"))
-        changed = unsaved or self.params["force"]
-        after = before
-        if changed:
-            self.write(self.client.save_config)
-            if not self.check_mode:
-                after = self.state()
-        extra = {"unsaved_changes": unsaved}
-        if after.get("lastconfigsavetime"):
-            extra["last_saved"] = after["lastconfigsavetime"]
-        return self.result(
-            changed,
-            before={"unsaved_changes": unsaved},
-            after={"unsaved_changes": False if changed else unsaved},
-            **extra,
-        )
+        self.unsaved = is_true(current.get("configchanged"))
+        change = Change(before={"unsaved_changes": self.unsaved}, predicted=current, read_back=self.read)
+        if self.unsaved or self.params["force"]:
+            change.write(self.client.save_config)
+        change.after = {"unsaved_changes": False if change.changed else self.unsaved}
+        return change
+
+    def returns(self, change: Change, shown: dict) -> dict:
+        extra = {"unsaved_changes": self.unsaved}
+        if shown.get("lastconfigsavetime"):
+            extra["last_saved"] = shown["lastconfigsavetime"]
+        return extra
 
 
 def main() -> None:

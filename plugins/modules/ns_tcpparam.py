@@ -153,9 +153,10 @@ defaults_release:
 import re
 from typing import Any
 
-from ansible_collections.adcops.netscaler.plugins.module_utils._compare import differences, values_equal
-from ansible_collections.adcops.netscaler.plugins.module_utils._module import ModuleManager, NitroModule
+from ansible_collections.adcops.netscaler.plugins.module_utils._compare import values_equal
+from ansible_collections.adcops.netscaler.plugins.module_utils._module import Change, ModuleManager, NitroModule
 from ansible_collections.adcops.netscaler.plugins.module_utils._options import EN_DIS, Option, Options
+from ansible_collections.adcops.netscaler.plugins.module_utils._resource import plan_settings
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import InvalidOptions, Problems
 
 
@@ -221,42 +222,40 @@ class NsTcpParamManager(ModuleManager):
             return {**DEFAULTS, **OLD_DEFAULTS}, "11.1/12.0"
         return DEFAULTS, "12.1+"
 
-    def run(self) -> dict[str, Any]:
-        before = self.read()
-        extra: dict[str, Any] = {}
+    def plan(self, current: dict[str, Any]) -> Change:
+        self.extra: dict[str, Any] = {}
         if self.params["state"] == "present":
-            target = self.want
+            self.target = self.want
         else:
-            defaults, extra["defaults_release"] = self.defaults()
-            target = {key: defaults[key] for key in self.want}
-        tracker = differences(target, before, keys=list(self.want))
-        todo = tracker.keys
-        after = {**before, **tracker.after()}
-        if todo:
-            if self.params["state"] == "present":
-                self.write(self.client.update, "nstcpparam", tracker.after())
-            else:
-                self.write(self.client.action, "nstcpparam", "unset", dict.fromkeys(todo, True))
-            if not self.check_mode:
-                after = self.read()
-                # the appliance's own default is the truth after an unset; report if it is not the documented one
-                odd = [key for key in todo if not values_equal(after.get(key), target[key])]
-                if odd and self.params["state"] == "default":
-                    self.nitro.warn(
-                        "after unset the appliance reports defaults that differ from the documented ones for "
-                        + ", ".join(f"{key}={after.get(key)!r} (documented {target[key]!r})" for key in odd)
-                        + "; the next run with state=default will try to unset them again"
-                    )
-            self.nitro.warn(GLOBAL_WARNING.format(keys=", ".join(todo)))
-        return self.result(
-            bool(todo),
-            before={key: before.get(key) for key in self.want},
-            after={key: after.get(key) for key in self.want},
-            nstcpparam={key: after.get(key) for key in self.want},
-            changed_keys=todo,
-            scope="global",
-            **extra,
-        )
+            defaults, self.extra["defaults_release"] = self.defaults()
+            self.target = {key: defaults[key] for key in self.want}
+        settings = plan_settings(self.target, current)
+        self.todo = settings.keys
+        change = Change(before=settings.before, predicted=settings.predicted, read_back=self.read, after_of=self.view)
+        if self.params["state"] == "present" and self.todo:
+            change.write(self.client.update, "nstcpparam", settings.values)
+        elif self.todo:
+            change.write(self.client.action, "nstcpparam", "unset", dict.fromkeys(self.todo, True))
+        return change
+
+    def view(self, shown: dict[str, Any]) -> dict[str, Any]:
+        return {key: shown.get(key) for key in self.want}
+
+    def settle(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        # the appliance's own default is the truth after an unset; report if it is not the documented one
+        odd = [key for key in self.todo if not values_equal(shown.get(key), self.target[key])]
+        if odd and self.params["state"] == "default":
+            self.nitro.warn(
+                "after unset the appliance reports defaults that differ from the documented ones for "
+                + ", ".join(f"{key}={shown.get(key)!r} (documented {self.target[key]!r})" for key in odd)
+                + "; the next run with state=default will try to unset them again"
+            )
+        return shown
+
+    def returns(self, change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+        if self.todo:
+            self.nitro.warn(GLOBAL_WARNING.format(keys=", ".join(self.todo)))
+        return {"nstcpparam": self.view(shown), "changed_keys": self.todo, "scope": "global", **self.extra}
 
 
 def main() -> None:

@@ -39,6 +39,9 @@ SMOKE = """---
       adcops.netscaler.ns_tcpparam: {downstaterst: ENABLED}
     - name: lb_service
       adcops.netscaler.lb_service: {name: smoke-svc, ip: 192.0.2.21, port: 8080, servicetype: HTTP}
+    - name: lb_servicegroup
+      adcops.netscaler.lb_servicegroup:
+        {servicegroupname: smoke-sg, servicetype: HTTP, members: [{ip: 192.0.2.22, port: 8080}]}
     - name: lb_vserver
       adcops.netscaler.lb_vserver:
         {name: smoke-vs, ipv46: 192.0.2.80, port: 80, servicetype: HTTP, services: [smoke-svc]}

@@ -20,6 +20,7 @@ BASE: dict[str, dict[str, Any]] = {
     "ns_mode": {"modes": ["USIP"]},
     "ns_save_config": {},
     "ns_tcpparam": {"downstaterst": "ENABLED"},
+    "lb_servicegroup": {"servicegroupname": "g1", "servicetype": "HTTP", "members": [{"ip": "127.0.0.1", "port": 80}]},
 }
 
 # (module, kind, changed arguments, option the message must name). None removes an argument.
@@ -73,6 +74,18 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("ns_tcpparam", "wrong-enum", {"sack": "MAYBE"}, "sack"),
     ("ns_tcpparam", "missing-required", {"nsip": None}, "nsip"),
     ("ns_tcpparam", "not-an-IP", {"nsip": "http://127.0.0.1"}, "nsip"),
+    ("lb_servicegroup", "wrong-type", {"maxclient": "many"}, "maxclient"),
+    ("lb_servicegroup", "out-of-range", {"members": [{"ip": "127.0.0.1", "port": 80, "weight": 101}]}, "weight"),
+    ("lb_servicegroup", "wrong-enum", {"cip": "SOMETIMES"}, "cip"),
+    ("lb_servicegroup", "missing-required", {"servicegroupname": None}, "servicegroupname"),
+    (
+        "lb_servicegroup",
+        "mutually-exclusive",
+        {"members": [{"ip": "127.0.0.1", "servername": "s", "port": 80}]},
+        "servername",
+    ),
+    ("lb_servicegroup", "not-an-IP", {"members": [{"ip": "127.0.0.300", "port": 80}]}, "members[0].ip"),
+    ("lb_servicegroup", "over-long-name", {"servicegroupname": LONG}, "servicegroupname"),
     # connection options every module shares
     ("lb_service", "nitro_timeout-0", {"nitro_timeout": 0}, "nitro_timeout"),
     ("lb_service", "token-with-inner-space", {"nitro_pass": None, "nitro_auth_token": "##ab cd"}, "nitro_auth_token"),

@@ -210,11 +210,12 @@ def test_immutable_and_recreate(sim: Any) -> None:
     sim.clear_requests()
     predicted = run(sim, {"name": "vs-web", "port": 8080, "recreate": True}, check=True)
     assert predicted["changed"] is True and predicted["recreate_mode"] == "make-before-break"
+    assert predicted["recreated"] == ["vs-web"]
     only_reads(sim)
 
     sim.clear_requests()
     result = run(sim, {"name": "vs-web", "port": 8080, "recreate": True}, diff=True)
-    assert result["changed"] is True and result["recreated"] is True
+    assert result["changed"] is True and result["recreated"] == ["vs-web"]
     have = vserver(sim)
     assert have["port"] == "8080" and have["ipv46"] == "127.0.50.1" and have["lbmethod"] == "ROUNDROBIN"
     assert bound(sim) == {"web-01": "1", "web-02": "9"}

@@ -191,6 +191,23 @@ def test_servicegroup_member_unbind_by_ip_or_servername(api):
     assert_error(api.call("DELETE", path, args="ip:127.0.0.31,port:8080"), 404, 258)
 
 
+def test_servicegroup_member_weight_set_through_the_group(api):
+    """`set serviceGroup <name> <serverName> <port> -weight <w>` (CLI-REF "set serviceGroup"): PUT servicegroup."""
+    _group(api)
+    body = {"servicegroup": {"servicegroupname": "sg1", "servername": "127.0.0.31", "port": 8080, "weight": 7}}
+    assert api.call("PUT", "servicegroup", body)[0] == 200
+    by_ip = {"servicegroup": {"servicegroupname": "sg1", "ip": "127.0.0.32", "port": 8080, "weight": 8}}
+    assert api.call("PUT", "servicegroup", by_ip)[0] == 200
+    rows = api.get("servicegroup_servicegroupmember_binding", "sg1")
+    assert [(r["ip"], r["weight"]) for r in rows] == [("127.0.0.31", "7"), ("127.0.0.32", "8")]
+    missing = {"servicegroup": {"servicegroupname": "sg1", "servername": "127.0.0.31", "port": 9, "weight": 2}}
+    assert_error(api.call("PUT", "servicegroup", missing), 404, 258)
+    mixed = {"servicegroup": {"servicegroupname": "sg1", "servername": "127.0.0.31", "port": 8080, "maxclient": 2}}
+    assert_error(api.call("PUT", "servicegroup", mixed), 400, 278)
+    too_heavy = {"servicegroup": {"servicegroupname": "sg1", "servername": "127.0.0.31", "port": 8080, "weight": 101}}
+    assert api.call("PUT", "servicegroup", too_heavy)[0] == 400
+
+
 def test_servicegroup_member_disable_via_action(api):
     _group(api)
     body = {"servicegroup": {"servicegroupname": "sg1", "servername": "127.0.0.31", "port": 8080}}

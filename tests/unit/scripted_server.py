@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# The password the client tests log in with; the redaction tests look for every spelling of it in every output.
+PASSWORD = "S3cr3t-Pa55/w#rd"
+
 
 @dataclass
 class Answer:

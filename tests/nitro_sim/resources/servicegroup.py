@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import errors as E
 from ..schema import EN_DIS, ON_OFF, SERVICE_TYPES, YES_NO, Attr, attrs_of, enum
-from .base import Binding, Entity, one_of, with_optional
+from .base import Binding, Entity, coerce_body, one_of, with_optional
 from .service import MonitorLinks
 
 
@@ -49,9 +49,33 @@ class Servicegroup(Entity):
         Attr("numofconnections", readonly=True),
     )
 
+    # A member's own attributes change through the group: `set serviceGroup <name> <serverName> <port> -weight <w>`
+    # (CLI-REF "set serviceGroup"; COLL's resource map lists servername, port and weight among servicegroup's
+    # update keys). Which of them NITRO takes in one PUT with the group's attributes is inferred, not verified on
+    # an appliance: here a member update carries member attributes only.
+    MEMBER_SET = ("weight", "hashid", "serverid", "customserverid", "dbsttl", "order", "nameserver")
+
     @property
     def members(self) -> Members:
         return self.app.binding("servicegroup_servicegroupmember_binding")
+
+    def update(self, body: Any, url_name: str | None = None) -> None:
+        if not isinstance(body, dict) or not ({"servername", "ip", "port"} & set(body)):
+            super().update(body, url_name)
+            return
+        name = self.name_of(body, url_name)
+        self.get_obj(name)
+        ident = {k: body[k] for k in ("servername", "ip", "port") if k in body}
+        if "port" not in ident:
+            raise E.required_missing("port")
+        changes = {k: v for k, v in body.items() if k != self.key and k not in ident}
+        for key in changes:
+            if key not in self.MEMBER_SET:
+                raise E.invalid_arg(key)
+        member = self.members.find(name, ident)
+        vals = coerce_body(self.members.name, self.members.attrs, {**changes, self.key: name}, "bind")
+        vals.pop(self.key, None)
+        member.update(vals)
 
     def enable_disable(self, verb: str, body: dict[str, Any]) -> None:
         extra = [k for k in body if k != self.key]

@@ -15,6 +15,7 @@ from ansible_collections.adcops.netscaler.plugins.module_utils._resource import 
     apply,
     index_by,
     plan,
+    plan_settings,
     recreate_payload,
 )
 from ansible_collections.adcops.netscaler.plugins.module_utils._validate import ApplianceStateError
@@ -159,3 +160,22 @@ def test_single_object_resource_uses_plain_delete_and_add_to_restore() -> None:
     with pytest.raises(NitroError, match="the lbvserver was deleted and restored exactly as it was"):
         apply(client, single, todo, Rebind(lambda: None, lambda: None, "1 binding(s)", []))
     assert client.calls == [("delete", "lbvserver"), ("add_bulk", "lbvserver"), ("add", "lbvserver")]
+
+
+def test_plan_settings_of_a_singleton() -> None:
+    have = {"downstaterst": "DISABLED", "nagle": "ENABLED", "wsval": "8", "other": "x"}
+    settings = plan_settings({"downstaterst": "ENABLED", "wsval": 8, "nagle": "enabled"}, have)
+    assert settings.keys == ["downstaterst"] and settings.changed  # "8" is 8, "enabled" is ENABLED
+    assert settings.values == {"downstaterst": "ENABLED"}
+    assert settings.before == {"downstaterst": "DISABLED", "wsval": "8", "nagle": "ENABLED"}
+    assert settings.after == {"downstaterst": "ENABLED", "wsval": "8", "nagle": "ENABLED"}
+    assert settings.predicted == {**have, "downstaterst": "ENABLED"}
+    assert not plan_settings({"nagle": "ENABLED"}, have).changed
+
+
+def test_plan_settings_reads_under_nitro_names_and_ignores_unmanaged() -> None:
+    settings = plan_settings(
+        {"ip": "10.0.0.2", "comment": None}, {"ipaddress": "10.0.0.1"}, read_as={"ip": "ipaddress"}
+    )
+    assert settings.keys == ["ip"] and settings.predicted == {"ipaddress": "10.0.0.2"}
+    assert settings.before == {"ip": "10.0.0.1", "comment": None}

@@ -8,6 +8,7 @@ doc fragments it extends, as ansible-doc does.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,71 @@ def test_the_spec_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert spec["services"]["options"]["name"] == {"type": "str", "required": True}
     assert spec["nsip"]["required"] is True  # the connection options NitroModule adds
     assert "nsip" in documented_options("lb_service")  # and the fragment that documents them
+
+
+def module_docs() -> Any:
+    """hacking/module_docs.py, the writer of every module's DOCUMENTATION options from its table."""
+    spec = importlib.util.spec_from_file_location("module_docs", ROOT / "hacking/module_docs.py")
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+WRITER = module_docs()
+
+
+@pytest.mark.parametrize("module_name", WRITER.modules())
+def test_documentation_is_written_from_the_table(module_name: str) -> None:
+    """Types, choices, defaults, required, elements and list-item suboptions come from the OPTIONS table; run
+    `.venv/bin/python hacking/module_docs.py` after changing a table."""
+    path, source, written = WRITER.expected(module_name)
+    assert written == source, f"{path.name} differs from its OPTIONS table: run hacking/module_docs.py"
+    assert WRITER.TODO not in source
+
+
+def test_every_nitro_module_has_a_table() -> None:
+    assert set(WRITER.modules()) == set(MODULES) - POWERSHELL - {"dsr_loopback", "role_plan", "win_dsr_loopback"}
+
+
+def test_the_writer_owns_types_and_items_and_keeps_descriptions() -> None:
+    from ansible_collections.adcops.netscaler.plugins.module_utils._options import Option, Options
+
+    item = Options(Option("name"), Option("port", type="int"))
+    table = Options(
+        Option("port", type="int", choices=("80", "443"), default=80),
+        Option("items", type="list", elements="dict", suboptions=item.item_options()),
+        Option("new", type="bool", default=False),
+    )
+    text = (
+        "module: x\noptions:\n  port:\n    description: The port.\n    type: str\n    version_added: 1.1.0\n"
+        "  gone:\n    description: Not in the table.\n  items:\n    description: [Items.]\n    type: list\n"
+        "    suboptions:\n      name:\n        description: Its name.\n        type: str\nnotes: [n]"
+    )
+    assert WRITER.generate(text, table).split("\n") == [
+        "module: x",
+        "options:",
+        "  port:",
+        "    description: The port.",
+        "    type: int",  # the table's type, not the file's
+        "    choices: ['80', '443']",
+        "    default: 80",
+        "    version_added: 1.1.0",  # a key the table does not own is kept
+        "  items:",  # `gone` is dropped: not in the table
+        "    description: [Items.]",
+        "    type: list",
+        "    elements: dict",
+        "    suboptions:",
+        "      name:",
+        "        description: Its name.",  # kept
+        "        type: str",
+        "        required: true",
+        "      port:",
+        "        description: See O(port).",  # an item key without its own description
+        "        type: int",
+        "  new:",
+        f"    description: {WRITER.TODO}",
+        "    type: bool",
+        "    default: false",
+        "notes: [n]",
+    ]
