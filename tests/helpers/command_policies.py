@@ -24,6 +24,9 @@ DOC_BEGIN = (
     "<!-- generated from extensions/command_policies/policies.yml: python -m tests.helpers.command_policies --write -->"
 )
 DOC_END = "<!-- end of generated part -->"
+README = REPO / "README.md"
+# The README shows the policy of the pool role, the one its quickstart runs, and the global-changes table.
+README_ROLE = "healthchecked_pool"
 
 # After its verb and object a command has a blank and its arguments, or ends: "show service" never allows "show
 # servicegroup". [\s\S] rather than `.`: an HTTP monitor's custom headers carry line breaks, which `.` does not match.
@@ -93,15 +96,30 @@ def markdown(data: dict[str, Any]) -> str:
     out = [DOC_BEGIN, ""]
     for name, role in data["roles"].items():
         used = ", ".join(f"`{u}`" for u in role["used_by"])
-        out += [f"### {name}", "", f"Used by {used}. Commands it runs:", ""]
+        out += [f"## {name}", "", f"Used by {used}. Commands it runs:", ""]
         out += [f"- `{label(c)}`" for c in role["commands"]]
         out += ["", "```text", cli(role, data["user"]).rstrip("\n"), "```", ""]
-    out += ["### What the roles change beyond the objects they are given", ""]
-    out += ["| Role | Change | Scope | When | Undo |", "|---|---|---|---|---|"]
+    out += ["## What the roles change beyond the objects they are given", ""]
+    out += global_changes(data)
+    out += ["", DOC_END]
+    return "\n".join(out) + "\n"
+
+
+def global_changes(data: dict[str, Any]) -> list[str]:
+    """The table of what each role changes beyond the objects it names, and how to undo it."""
+    out = ["| Role | Change | Scope | When | Undo |", "|---|---|---|---|---|"]
     for change in data["global_changes"]:
         undo = "; ".join(p for p in (f"`{change['undo']}`" if change.get("undo") else "", change.get("note")) if p)
         cells = [change["role"], change["change"], change["scope"], f"`{change['when']}`", undo]
         out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return out
+
+
+def readme_markdown(data: dict[str, Any]) -> str:
+    """The generated part of README.md: the pool role's CLI lines, then the global-changes section."""
+    out = [DOC_BEGIN, "", "```text", cli(data["roles"][README_ROLE], data["user"]).rstrip("\n"), "```", ""]
+    out += ["## What the roles change beyond the objects they name", ""]
+    out += global_changes(data)
     out += ["", DOC_END]
     return "\n".join(out) + "\n"
 
@@ -127,6 +145,8 @@ def rewrite() -> None:
     POLICIES.write_text(text, encoding="utf-8")
     page = DOC.read_text(encoding="utf-8")
     DOC.write_text(page.replace(doc_part(page), markdown(data)), encoding="utf-8")
+    page = README.read_text(encoding="utf-8")
+    README.write_text(page.replace(doc_part(page), readme_markdown(data)), encoding="utf-8")
 
 
 def derived_yaml(role: dict[str, Any], user: str) -> str:

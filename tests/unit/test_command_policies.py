@@ -57,6 +57,12 @@ def test_docs_permissions_is_rendered_from_the_file():
         assert role["cmdspec"] in page
 
 
+def test_the_readme_shows_the_pool_policy_and_the_global_changes_from_the_file():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert cp.doc_part(readme) == cp.readme_markdown(DATA), "run python -m tests.helpers.command_policies --write"
+    assert ROLES[cp.README_ROLE]["cli"].splitlines()[0] in readme
+
+
 @pytest.mark.parametrize("name", sorted(ROLES))
 def test_each_expression_reads_alike_in_every_dialect(name):
     spec = ROLES[name]["cmdspec"]
