@@ -175,7 +175,7 @@ docs: collection $(DOCS_VENV)/.installed
 	@cp -r docs/rst/. docs/examples docs/playbooks docs/*.md $(DOCS_BUILD)/rst/
 	@# the role guides are the roles' READMEs, at the same paths as in the repository
 	@for f in roles/*/README.md roles/*/WINDOWS.md; do mkdir -p $(DOCS_BUILD)/rst/$$(dirname $$f) && cp $$f $(DOCS_BUILD)/rst/$$f; done
-	$(DOCS_VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs $(DOCS_BUILD)/rst $(DOCS_BUILD)/html
+	$(DOCS_VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs -d $(DOCS_BUILD)/doctrees $(DOCS_BUILD)/rst $(DOCS_BUILD)/html
 	@echo "docs: $(DOCS_BUILD)/html/index.html"
 
 # `make core-matrix`: the playbook-level tests (the built tarball installed, a smoke of every module, a playbook by
