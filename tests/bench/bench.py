@@ -6,10 +6,14 @@
    converge and no-op at N = 10 and 100, when that collection is available (BENCH_OFFICIAL_COLLECTION, else the
    tarball in the shared/anchors folder beside the repository, else an installed netscaler.adc);
 3. N = 100 again with --latency-ms 20, the round trip to a remote appliance;
-4. fleets of 1, 4 and 16 simulated appliances (one simulator process each, forks to match), tests/bench/fleet.yml.
+4. fleets of 1, 4 and 16 simulated appliances (one simulator process each, forks to match), tests/bench/fleet.yml;
+5. controller cost (issue 28), side by side in the same run: the pool role and the DSR role (playbooks/dsr.yml, its
+   appliance play) at N = 100, converge and no-op, with the NITRO modules run in a fork of Ansible's worker (the
+   default) and the ordinary way (`netscaler_in_process: false`), each with its controller CPU and its tasks' times.
 
-Per run: requests by method (from the simulator's request log), logins, wall time of ansible-playbook, and the peak
-resident memory of its process tree (sampled every 50 ms from /proc). Prints a table, the targets of issue 17 as
+Per run: requests by method (from the simulator's request log), logins, wall time of ansible-playbook, the CPU
+time (user + system) of its whole process tree, and the peak resident memory of that tree (sampled every 50 ms
+from /proc). Prints a table, the targets of issue 17 as
 met or MISSED, and writes tests/bench/results.json (committed: the latest results, which README.md shows).
 
 Members live in 198.18.0.0/15 (RFC 2544, benchmarking); the simulators run with --time-scale 100 so that their
@@ -24,6 +28,7 @@ import glob
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,7 +47,9 @@ from tests.helpers.runner import COLLECTIONS, REPO, VENV_BIN, ansible_env
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
 POOL_PLAYBOOK = REPO / "playbooks" / "healthchecked_pool.yml"
+DSR_PLAYBOOK = REPO / "playbooks" / "dsr.yml"
 OFFICIAL_PLAYBOOK = HERE / "official_pool.yml"
+TASK_TIMES = HERE / "callback_plugins"
 FLEET_PLAYBOOK = HERE / "fleet.yml"
 OFFICIAL_ENV = "BENCH_OFFICIAL_COLLECTION"
 LOGIN = "/nitro/v1/config/login"
@@ -60,6 +67,13 @@ MIN_REQUEST_RATIO = 50
 MIN_WALL_RATIO = 30
 MAX_N1000_CONVERGE_S = 15
 MAX_FLEET16_FACTOR = 4
+# Targets of issue 28 (controller cost).
+MAX_SPEED_NOOP_S = 3.0
+MAX_SPEED_CONVERGE_S = 4.0
+MAX_DSR_FACTOR = 1.5
+MAX_FLEET16_FACTOR_28 = 3.0
+MAX_FLEET4_FACTOR_28 = 1.5
+MIN_CPU_RATIO = 3.0
 
 
 # -- simulators ----------------------------------------------------------------------------------------------------
@@ -130,8 +144,11 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def run_ansible(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, int]:
-    """Run ansible-playbook; return the finished process, its wall time and the peak RSS of its process tree."""
+def run_ansible(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, int, float]:
+    """Run ansible-playbook; return the finished process, its wall time, the peak RSS of its process tree and the
+    CPU time of that tree (user + system: ansible-playbook and every worker and module process it waited for; the
+    simulators are this process's children too, but they are reaped only when they stop, outside this window)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -147,9 +164,11 @@ def run_ansible(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Complet
     sampler.start()
     stdout, stderr = proc.communicate()
     elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     done.set()
     sampler.join()
-    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), elapsed, peak
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), elapsed, peak, cpu
 
 
 def count_requests(log: list[dict[str, Any]]) -> dict[str, Any]:
@@ -188,9 +207,13 @@ class Runner:
         self.workdir = workdir
         self.official = official
 
-    def env(self, forks: int = 5, official: bool = False) -> dict[str, str]:
+    def env(self, forks: int = 5, official: bool = False, task_times: Path | None = None) -> dict[str, str]:
         paths = [str(COLLECTIONS)] + ([str(self.official)] if official and self.official else [])
-        return ansible_env({"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join(paths), "ANSIBLE_FORKS": str(forks)})
+        extra = {"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join(paths), "ANSIBLE_FORKS": str(forks)}
+        if task_times is not None:
+            extra.update({"ANSIBLE_CALLBACK_PLUGINS": str(TASK_TIMES), "ANSIBLE_CALLBACKS_ENABLED": "task_times",
+                          "BENCH_TASK_TIMES": str(task_times)})  # fmt: skip
+        return ansible_env(extra)
 
     def play(
         self,
@@ -200,6 +223,7 @@ class Runner:
         extra: dict[str, Any] | None = None,
         inventory: dict[str, Any] | None = None,
         official: bool = False,
+        task_times: bool = False,
     ) -> dict[str, Any]:
         for sim in sims:
             sim.control("DELETE", "requests")
@@ -215,12 +239,17 @@ class Runner:
             varfile.write_text(json.dumps(extra))
             cmd += ["-e", f"@{varfile}"]
         # forks = appliances: every host of a fleet runs at once (one host: the count does not matter)
-        proc, elapsed, peak = run_ansible(cmd, self.env(forks=len(sims), official=official))
+        times = self.workdir / "task_times.json" if task_times else None
+        proc, elapsed, peak, cpu = run_ansible(cmd, self.env(forks=len(sims), official=official, task_times=times))
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
             raise RuntimeError(f"{playbook.name} failed (rc={proc.returncode}):\n{tail}")
         log = [entry for sim in sims for entry in sim.requests()]
-        return {**count_requests(log), "wall_s": round(elapsed, 2), "peak_mib": round(peak / 2**20, 1)}
+        run = {**count_requests(log), "wall_s": round(elapsed, 2), "cpu_s": round(cpu, 2),
+               "peak_mib": round(peak / 2**20, 1)}  # fmt: skip
+        if times is not None:
+            run["tasks"] = json.loads(times.read_text())
+        return run
 
 
 # -- the scenarios ----------------------------------------------------------------------------------------------------
@@ -260,6 +289,26 @@ def fleet(runner: Runner, count: int, size: int) -> dict[str, Any]:
         converge = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory)
         noop = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory)
     return {"converge": converge, "no-op": noop}
+
+
+def dsr_vars(sim: Sim, size: int, **extra: Any) -> dict[str, Any]:
+    connection = {k: v for k, v in pool_vars(sim, 0).items() if k.startswith("netscaler_")}
+    return {**connection, "dsr_vserver_name": "bench-dsr", "dsr_vserver_vip": "192.0.2.81",
+            "dsr_vserver_members": [{"ip": m["ip"]} for m in members(size)], **extra}  # fmt: skip
+
+
+def speed(runner: Runner, size: int) -> list[dict[str, Any]]:
+    """Issue 28: each role at N = ``size``, converge then no-op, with the NITRO modules in a fork of the worker and
+    the ordinary way, on a fresh simulator each; every run with its CPU time and its tasks' times."""
+    rows: list[dict[str, Any]] = []
+    for role, playbook, variables in (("pool", POOL_PLAYBOOK, pool_vars), ("dsr", DSR_PLAYBOOK, dsr_vars)):
+        for in_process in (True, False):
+            with simulators(1) as (sim,):
+                extra = variables(sim, size, netscaler_in_process=in_process)
+                phases = {"converge": runner.play([sim], playbook, extra=extra, task_times=True),
+                          "no-op": runner.play([sim], playbook, extra=extra, task_times=True)}  # fmt: skip
+            rows.append({"role": role, "n": size, "in_process": in_process, "phases": phases})
+    return rows
 
 
 def find_official(workdir: Path) -> tuple[Path | None, str]:
@@ -342,15 +391,46 @@ def table(results: dict[str, Any]) -> list[str]:
             f"{row['n']:>5} {row['latency_ms']:>5g}ms {row['phase']:<19} | {fmt_run(ours):<45} | {cell:<45} | {ratio}"
         )
     lines += ["", f"{'appliances':>10} {'forks':>5} {'phase':<8} | {'requests (all)':>14} {'logins':>6} "
-              f"{'wall':>8} {'peak':>8} | vs 1 appliance"]  # fmt: skip
+              f"{'wall':>8} {'cpu':>8} {'peak':>8} | vs 1 appliance"]  # fmt: skip
     base = {p: r for f in results["fleet"] if f["appliances"] == 1 for p, r in f["phases"].items()}
     for entry in results["fleet"]:
         for phase, run in entry["phases"].items():
             factor = run["wall_s"] / base[phase]["wall_s"] if phase in base else float("nan")
             lines.append(
                 f"{entry['appliances']:>10} {entry['appliances']:>5} {phase:<8} | {run['requests']:>14} "
-                f"{run['logins']:>6} {run['wall_s']:>7.2f}s {run['peak_mib']:>5.0f}MiB | {factor:.2f}x"
+                f"{run['logins']:>6} {run['wall_s']:>7.2f}s {run.get('cpu_s', float('nan')):>7.2f}s "
+                f"{run['peak_mib']:>5.0f}MiB | {factor:.2f}x"
             )
+    return lines + speed_table(results)
+
+
+def speed_table(results: dict[str, Any]) -> list[str]:
+    rows = results.get("speed") or []
+    if not rows:
+        return []
+    lines = ["", "Controller cost (issue 28): NITRO modules in a fork of the worker (fast) or the ordinary way",
+             f"{'role':<5} {'N':>4} {'phase':<9} | {'path':<8} | {'requests':>8} {'logins':>6} {'tasks':>5} "
+             f"{'wall':>7} {'cpu':>7}"]  # fmt: skip
+    for row in rows:
+        for phase, run in row["phases"].items():
+            path = "fast" if row["in_process"] else "ordinary"
+            lines.append(f"{row['role']:<5} {row['n']:>4} {phase:<9} | {path:<8} | {run['requests']:>8} "
+                         f"{run['logins']:>6} {len(run.get('tasks', [])):>5} {run['wall_s']:>6.2f}s "
+                         f"{run['cpu_s']:>6.2f}s")  # fmt: skip
+    for row in rows:
+        if row["role"] != "pool":
+            continue
+        run = row["phases"]["no-op"]
+        tasks = run.get("tasks", [])
+        total = sum(t["s"] for t in tasks)
+        path = "fast" if row["in_process"] else "ordinary"
+        lines += [
+            "",
+            f"Profile, pool no-op N={row['n']}, {path} path: {run['wall_s']:.2f} s wall = "
+            f"{run['wall_s'] - total:.2f} s start-up and exit + {total:.2f} s in {len(tasks)} tasks; slowest:",
+        ]
+        for task in sorted(tasks, key=lambda t: -t["s"])[:8]:
+            lines.append(f"  {task['s']:6.3f}s  {task['action']:<40} {task['task'][:60]}")
     return lines
 
 
@@ -391,6 +471,46 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         factor = fleets[16] / fleets[1]
         check(f"16 appliances converge in less than {MAX_FLEET16_FACTOR}x the time of one",
               factor < MAX_FLEET16_FACTOR, f"{factor:.2f}x")  # fmt: skip
+    return checks + speed_targets(results)
+
+
+def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 28's targets; a MISSED one says what bounds it."""
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, met: bool, value: str) -> None:
+        checks.append({"target": f"[28] {name}", "met": bool(met), "value": value})
+
+    runs = {(r["role"], r["in_process"]): r for r in results.get("speed") or []}
+    pool, ordinary = runs.get(("pool", True)), runs.get(("pool", False))
+    if pool is None or ordinary is None:
+        return checks
+    n = pool["n"]
+    for phase, limit in (("no-op", MAX_SPEED_NOOP_S), ("converge", MAX_SPEED_CONVERGE_S)):
+        wall = pool["phases"][phase]["wall_s"]
+        check(f"pool {phase} at N={n} at most {limit:g} s wall", wall <= limit,
+              f"{wall:.2f} s (ordinary path {ordinary['phases'][phase]['wall_s']:.2f} s)")  # fmt: skip
+        if ("dsr", True) in runs:
+            dsr = runs["dsr", True]["phases"][phase]["wall_s"]
+            check(f"DSR role {phase} within {MAX_DSR_FACTOR:g}x of {limit:g} s", dsr <= MAX_DSR_FACTOR * limit,
+                  f"{dsr:.2f} s")  # fmt: skip
+        cpu, base = pool["phases"][phase]["cpu_s"], ordinary["phases"][phase]["cpu_s"]
+        check(f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than the ordinary path",
+              base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")  # fmt: skip
+        for key in ("requests", "logins"):
+            got, want = pool["phases"][phase][key], ordinary["phases"][phase][key]
+            check(f"pool {phase}: {key} the same on both paths", got == want, f"{got} / {want}")
+    fleets = {f["appliances"]: f["phases"]["converge"] for f in results["fleet"]}
+    one = fleets.get(1)
+    for count, limit in ((4, MAX_FLEET4_FACTOR_28), (16, MAX_FLEET16_FACTOR_28)):
+        if one is None or count not in fleets:
+            continue
+        factor = fleets[count]["wall_s"] / one["wall_s"]
+        # With forks = appliances the runs share this machine's cores: the floor is their total CPU over the cores.
+        floor = fleets[count]["cpu_s"] / (os.cpu_count() or 1) / one["wall_s"]
+        check(f"{count} appliances (forks {count}) converge within {limit:g}x of one", factor <= limit,
+              f"{factor:.2f}x; CPU-bound floor on {os.cpu_count()} cores: {floor:.2f}x "
+              f"({fleets[count]['cpu_s']:.1f} s CPU for {count} runs)")  # fmt: skip
     return checks
 
 
@@ -405,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--official-latency", action="store_true", help="also run netscaler.adc in the latency run (long)"
     )
+    parser.add_argument("--speed-size", type=int, default=100, help="pool size of the issue 28 runs (0: skip)")
     parser.add_argument("--output", default=str(RESULTS), help="where to write the JSON results")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -414,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="adcops-bench-"))
     started = time.monotonic()
     try:
-        results: dict[str, Any] = {"machine": machine(), "pool": [], "fleet": []}
+        results: dict[str, Any] = {"machine": machine(), "pool": [], "fleet": [], "speed": []}
         official, source = (None, "skipped (--no-official)") if args.no_official else find_official(workdir)
         results["official"] = {"source": source if official else f"column skipped: {source}"}
         if official is None:
@@ -434,6 +555,10 @@ def main(argv: list[str] | None = None) -> int:
                     row["official_note"] = "not measured (converge and no-op only)"
                 rows[size, latency].append(row)
                 results["pool"].append(row)
+            save(args.output, results)
+        if args.speed_size:
+            print(f"controller cost at N={args.speed_size}: fast and ordinary paths ...", flush=True)
+            results["speed"] = speed(runner, args.speed_size)
             save(args.output, results)
         for count in fleets:
             print(f"fleet of {count} appliances, N={args.fleet_members} each ...", flush=True)
@@ -473,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     lines = table(results)
-    lines += ["", "Targets (issue 17):"]
+    lines += ["", "Targets (issue 17; [28]: issue 28):"]
     lines += [f"  {'met   ' if c['met'] else 'MISSED'} {c['target']}: {c['value']}" for c in results["targets"]]
     lines.append(f"\nbench finished in {results['total_s']:.0f} s; results in {args.output}")
     print("\n".join(lines))
