@@ -189,7 +189,8 @@ def secret_sim():
         yield SimHandle(simulator.url, simulator.user, simulator.password, simulator)
 
 
-def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, backend_factory):  # noqa: F811
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "ordinary-path"])
+def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, backend_factory, in_process):  # noqa: F811
     sim = secret_sim
     sim.reset()
     backend = backend_factory()
@@ -198,6 +199,8 @@ def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, ba
         "healthchecked_pool_name": "awx",
         "healthchecked_pool_vip": "127.9.30.1",
         "healthchecked_pool_members": [{"ip": backend.host, "port": backend.port}],
+        # both ways a NITRO module runs on the controller (plugins/plugin_utils/_in_process.py)
+        "netscaler_in_process": in_process,
     }
     proc = run_inventory_playbook(
         REPO / "playbooks" / "healthchecked_pool.yml", "localhost,", extra_vars=pool, env=env, verbosity=4
@@ -207,8 +210,13 @@ def test_credential_alone_converges_the_pool_and_hides_the_secret(secret_sim, ba
     assert recap(proc.stdout)["changed"] >= 3
     vservers = sim.state()["lbvserver"]
     assert vservers["awx"]["ipv46"] == "127.9.30.1"
-    # really -vvvv: connection commands and every module invocation with its arguments are printed
-    assert "EXEC /bin/sh -c" in output and '"module_args"' in output
+    # really -vvvv: every module invocation with its arguments is printed, and on the ordinary path the commands
+    # that run the modules; on the in-process path the reason it was taken
+    assert '"module_args"' in output
+    if in_process:
+        assert "run in a fork of the controller's worker" in output and "AnsiballZ" not in output
+    else:
+        assert "EXEC /bin/sh -c" in output and "AnsiballZ_lb_service.py" in output
     for form in (SECRET, json.dumps(SECRET)[1:-1], quote(SECRET), quote(SECRET, safe=""),
                  base64.b64encode(SECRET.encode()).decode(), SECRET.replace("'", "\\'")):  # fmt: skip
         assert form not in output, f"secret leaked as {form!r}"
