@@ -500,7 +500,8 @@ class VserverManager(ModuleManager):
             "servicegroups_before": sorted(bound["servicegroups"]),
             # from the binding rows already read: what a caller needs to count removals by backend, not by name
             "backends_before": {
-                name: {"ip": row.get("ipv46"), "port": row.get("port")} for name, row in sorted(bound["services"].items())
+                name: {"ip": row.get("ipv46"), "port": row.get("port")}
+                for name, row in sorted(bound["services"].items())
             },
         }
         if recreate:

@@ -835,12 +835,16 @@ def leaving(
     out.update(
         {
             "servicegroups_before": groups_before,
-            "switch": "to_servicegroup" if group_mode and before else "to_services" if unbind and not group_mode
+            "switch": "to_servicegroup"
+            if group_mode and before
+            else "to_services"
+            if unbind and not group_mode
             else "",
             "vserver": vserver,
             "unbind": unbind if present else {},
             "servicegroups_after": groups_after if present else [],
-            "delete_servicegroup": own_group in groups_before if present and not group_mode
+            "delete_servicegroup": own_group in groups_before
+            if present and not group_mode
             else not present and (group_mode or own_group in groups_before),
         }
     )

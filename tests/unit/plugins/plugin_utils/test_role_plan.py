@@ -275,8 +275,9 @@ def test_leaving_switches_make_before_break_and_counts_backends_not_names():
     assert out["vserver"] == {"servicegroups": [{"name": "web-sg"}], "services": []} and out["unbind"] == {}
     assert out["switch"] == "" and out["leaving"] == []
     with pytest.raises(InvalidOptions, match="would remove 1 member"):
-        role_plan.leaving({**group, "max_member_removals": 0}, settled, {"members_before": [{"ip": "192.0.2.7",
-                                                                                              "port": "80"}]})
+        role_plan.leaving(
+            {**group, "max_member_removals": 0}, settled, {"members_before": [{"ip": "192.0.2.7", "port": "80"}]}
+        )
     # absent deletes the group in group mode, and in services mode when the vserver still binds it
     absent = {**run("healthchecked_pool", healthchecked_pool_state="absent", healthchecked_pool_backend="servicegroup"),
               "role": "healthchecked_pool"}  # fmt: skip
