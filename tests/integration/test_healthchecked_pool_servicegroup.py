@@ -161,10 +161,10 @@ def test_switch_a_live_pool_both_ways_keeps_members_up(sim, backend_factory):  #
     assert not set(names) & services(sim)  # the old services are gone
     assert group_monitors(sim, "web-sg") == ["web-hc"]
     # the group was bound before the services were unbound
-    writes = [(w["method"], w["path"].split("?")[0].rsplit("/config/", 1)[-1], w["path"]) for w in sim.writes()]
-    bind_group = next(i for i, w in enumerate(writes) if w[1].startswith("lbvserver_servicegroup_binding"))
-    unbind_services = next(i for i, w in enumerate(writes) if "lbvserver_service_binding" in w[2]
-                           and "unbind" in w[2])  # fmt: skip
+    writes = [(w["path"].rsplit("/config/", 1)[-1].split("/")[0], (w.get("query") or {}).get("action")) for w in
+              sim.writes()]  # fmt: skip
+    bind_group = writes.index(("lbvserver_servicegroup_binding", None))
+    unbind_services = writes.index(("lbvserver_service_binding", "unbind"))
     assert bind_group < unbind_services, writes
 
     sim.clear_requests()
