@@ -54,7 +54,7 @@ def produced(node: Any) -> list[str]:
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("role", "current", "planned"))
+    _VALID_ARGS = frozenset(("role", "current", "planned", "group"))
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
@@ -66,7 +66,8 @@ class ActionModule(ActionBase):
             if "current" in self._task.args:
                 planned = dict(self._task.args.get("planned") or {})
                 planned["role"] = role
-                return {**result, "changed": False, **role_plan.leaving(planned, self._task.args["current"] or {})}
+                current, group = self._task.args["current"] or {}, self._task.args.get("group")
+                return {**result, "changed": False, **role_plan.leaving(planned, current, group)}
             prefix = f"{role}_"
             spec, known = role_variables(role)
             names = [name for name in task_vars if name.startswith(prefix)]

@@ -121,6 +121,13 @@ options:
     type: list
     elements: str
     version_added: 1.1.0
+  servicegroups:
+    description:
+      - The service groups the vserver binds once the earlier tasks of the same run are done, as given to
+        M(adcops.netscaler.lb_vserver). Like O(services), only check mode uses it.
+    type: list
+    elements: str
+    version_added: 1.1.0
   wait:
     description:
       - After converging, wait until members are UP.
@@ -278,6 +285,7 @@ OPTIONS = Options(
     Option("port", type="int", range=(1, 65535)),
     Option("host_header", convert=host_header),
     Option("services", type="list", elements="str"),
+    Option("servicegroups", type="list", elements="str"),
     Option("wait", type="bool", default=False),
     Option("wait_timeout", type="int", default=60, convert=at_least_one_second),
     Option("wait_for", default="all", choices=("any", "all")),
@@ -317,6 +325,9 @@ class HealthcheckManager(ModuleManager):
             # The vserver's bindings as the earlier tasks of this run will leave them (check mode did not bind).
             wanted = self.params["services"]
             self.members.services = {name: self.members.services.get(name, {}) for name in wanted}
+        if self.check_mode and self.params["servicegroups"] is not None and self.params["state"] == "present":
+            groups = self.members.servicegroups
+            self.members.servicegroups = {name: groups.get(name, {}) for name in self.params["servicegroups"]}
         self.monitor = client.get_one("lbmonitor", self.name)
         self.bound = read_monitor_bindings(client, self.name) if self.monitor else Members()
 
@@ -395,7 +406,7 @@ class HealthcheckManager(ModuleManager):
         change.after = {
             "healthcheck": healthcheck,
             "services": sorted(self.params["services"] or []),
-            "servicegroups": [],
+            "servicegroups": sorted(self.params["servicegroups"] or []),
         }
         change.predicted = {"healthcheck": healthcheck}
         change.other_changes = True
@@ -515,7 +526,9 @@ class HealthcheckManager(ModuleManager):
             {"name": name, "kind": "service", "state": row.get("curstate")}
             for name, row in sorted(members.services.items())
         ]
-        for group in sorted(members.servicegroups):
+        for group, bound in sorted(members.servicegroups.items()):
+            if not bound:
+                continue  # check mode: a group an earlier task of the run binds (and may create); no member to read
             for row in self.client.get("servicegroup_servicegroupmember_binding", group):
                 out.append(
                     {

@@ -132,6 +132,22 @@ options:
     description: With O(monitors), unbind monitors that are bound but not listed.
     type: bool
     default: true
+  keep_bound:
+    description:
+      - With O(state=absent), do not delete the group while an lbvserver still binds it; keep it, report it in
+        RV(kept) with the vservers that use it, and warn. One GET of every vserver's service group bindings decides,
+        before any delete.
+      - The V(false) default deletes as NITRO does, which also removes the group from every vserver.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  keep_bound_except:
+    description:
+      - With O(keep_bound=true), lbvservers whose bindings do not keep the group - typically the vserver an earlier
+        task of the same run deletes or unbinds the group from, which check mode only predicts.
+    type: list
+    elements: str
+    version_added: 1.1.0
   recreate:
     description:
       - When an immutable attribute (O(servicetype), O(td)) differs, delete the group and add it again with the wanted
@@ -207,6 +223,22 @@ bindings:
       description: Rows of C(servicegroup_lbmonitor_binding) (C(monitor_name), C(monstate), ...).
       type: list
       elements: dict
+members_before:
+  description:
+    - The group's members before the task (C(ip) or C(servername), C(port), C(weight)), from the read every run
+      makes; empty when the group did not exist.
+  returned: success
+  type: list
+  elements: dict
+  version_added: 1.1.0
+kept:
+  description:
+    - With O(keep_bound=true) and O(state=absent), the group when it was kept because an lbvserver still binds it,
+      with the names of those vservers; empty otherwise.
+  returned: success
+  type: dict
+  sample: {"sg-web": ["vs-other"]}
+  version_added: 1.1.0
 recreated:
   description:
     - The name of the group, as a one-item list, when it was (or, in check mode, would be) replaced because an
@@ -279,6 +311,8 @@ OPTIONS = Options(
     Option("purge_members", type="bool", default=True),
     Option("monitors", type="list", elements="str"),
     Option("purge_monitors", type="bool", default=True),
+    Option("keep_bound", type="bool", default=False),
+    Option("keep_bound_except", type="list", elements="str"),
     Option("recreate", type="bool", default=False),
 )
 SPEC = OPTIONS.resource(
@@ -358,6 +392,26 @@ class ServicegroupManager(ModuleManager):
     def plan(self, current: tuple[dict[str, Any] | None, Bound]) -> Change:
         have, bound = current
         name, client = self.name, self.client
+        self.members_before = [
+            {key: row[key] for key in ("ip", "servername", "port", "weight") if row.get(key) not in (None, "")}
+            for row in bound["members"].values()
+        ]
+        self.kept: dict[str, list[str]] = {}
+        if have and self.want["state"] == "absent" and self.params["keep_bound"]:
+            ignored = set(self.params["keep_bound_except"] or ())
+            users = sorted(
+                {
+                    str(row.get("name"))
+                    for row in client.get(SERVICEGROUP_BINDINGS.resource, bulkbindings=True)
+                    if str(row.get("servicegroupname") or row.get("servicename")) == name
+                    and str(row.get("name")) not in ignored
+                }
+            )
+            if users:
+                self.kept = {name: users}
+                self.nitro.warn(f"kept servicegroup {name!r}: lbvserver(s) {', '.join(users)} still bind it")
+                view = SPEC.view(have)
+                return Change(before=view, after=view, predicted={})
         todo = plan(SPEC, [self.want], {name: have} if have else {}, recreate=self.params["recreate"])
         recreate = bool(todo.recreate)
         bindings = self.plan_bindings(bound, recreate)
@@ -442,7 +496,8 @@ class ServicegroupManager(ModuleManager):
         )
 
     def returns(self, change: Change, shown: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(shown) if shown is not None else {}
+        extra = {"members_before": self.members_before, "kept": self.kept}
+        return {**shown, **extra} if shown else extra
 
 
 def main() -> None:

@@ -230,6 +230,21 @@ services_before:
   type: list
   elements: str
   sample: ["web-1", "web-2"]
+servicegroups_before:
+  description: Names of the service groups bound to the vserver before the task (empty when it did not exist).
+  returned: success
+  type: list
+  elements: str
+  version_added: 1.1.0
+backends_before:
+  description:
+    - The address and port of each service of RV(services_before), from the vserver's binding rows (no extra
+      request), so a caller can tell a backend that leaves from one that is only renamed or moved into a service
+      group.
+  returned: success
+  type: dict
+  sample: {"web-1": {"ip": "192.0.2.11", "port": "80"}}
+  version_added: 1.1.0
 recreated:
   description:
     - The name of the vserver, as a one-item list, when it was (or, in check mode, would be) replaced because an
@@ -480,7 +495,15 @@ class VserverManager(ModuleManager):
                 if want["state"] != "absent":
                     after[kind.option] = bindings.after[kind.option]
         change.before, change.after = before, after
-        self.extra: dict[str, Any] = {"services_before": sorted(bound["services"])}
+        self.extra: dict[str, Any] = {
+            "services_before": sorted(bound["services"]),
+            "servicegroups_before": sorted(bound["servicegroups"]),
+            # from the binding rows already read: what a caller needs to count removals by backend, not by name
+            "backends_before": {
+                name: {"ip": row.get("ipv46"), "port": row.get("port")}
+                for name, row in sorted(bound["services"].items())
+            },
+        }
         if recreate:
             self.extra["recreate_mode"] = "make-before-break" if beside else "delete-first"
         if want["state"] != "absent":

@@ -38,6 +38,12 @@ options:
   current:
     description: The result of M(adcops.netscaler.lb_vserver) in check mode with the planned vserver and members.
     type: dict
+  group:
+    description:
+      - With O(current), the result of M(adcops.netscaler.lb_servicegroup) in check mode for the pool's service
+        group (healthchecked_pool), whose members count in the removal budget while the vserver binds it.
+    type: dict
+    version_added: 1.1.0
 attributes:
   check_mode:
     support: full
@@ -75,6 +81,36 @@ services_before:
   returned: with O(current)
   type: list
   elements: str
+servicegroups_before:
+  description: The service groups the vserver bound before the run (second call, healthchecked_pool).
+  returned: with O(current), for healthchecked_pool
+  type: list
+  elements: str
+switch:
+  description:
+    - V(to_servicegroup) or V(to_services) when this run moves a live pool's members from one form to the other
+      (make-before-break), else empty (second call, healthchecked_pool).
+  returned: with O(current), for healthchecked_pool
+  type: str
+vserver:
+  description:
+    - The O(adcops.netscaler.lb_vserver#module:services) and O(adcops.netscaler.lb_vserver#module:servicegroups) the
+      vserver's write binds; during a switch the old form is left bound (second call, healthchecked_pool).
+  returned: with O(current), for healthchecked_pool
+  type: dict
+unbind:
+  description: The bindings of the old form to remove once the new one is bound; empty when none (healthchecked_pool).
+  returned: with O(current), for healthchecked_pool
+  type: dict
+servicegroups_after:
+  description: The service groups the vserver binds after the run (healthchecked_pool).
+  returned: with O(current), for healthchecked_pool
+  type: list
+  elements: str
+delete_servicegroup:
+  description: Whether the pool's service group is to be deleted (unless another vserver binds it).
+  returned: with O(current), for healthchecked_pool
+  type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -90,6 +126,7 @@ def main() -> None:
             },
             "planned": {"type": "dict"},
             "current": {"type": "dict"},
+            "group": {"type": "dict"},
         },
         supports_check_mode=True,
     )

@@ -47,6 +47,8 @@ from ansible_collections.adcops.netscaler.plugins.modules.ns_ip_icmp import OPTI
 
 MAX_NAME = 127  # NetScaler's limit on lbvserver, service and monitor names (see _validate.nitro_name)
 MONITOR_SUFFIX = "-hc"  # lb_healthcheck's default monitor name is <vserver>-hc
+GROUP_SUFFIX = "-sg"  # healthchecked_pool's service group in servicegroup mode (as long as MONITOR_SUFFIX)
+BACKENDS = ("services", "servicegroup")  # healthchecked_pool_backend
 
 # The health check in cloud vocabulary, as lb_healthcheck takes it (the pool passes every key through).
 POOL_HEALTHCHECK_KEYS = (
@@ -524,8 +526,28 @@ def healthchecked_pool(inputs: Inputs) -> dict[str, Any]:
     members = check_members(inputs, items or [], pool=name or "", vip=vip, keys=("name", "ip", "port", "weight"))
     label, values = healthcheck_values(inputs, POOL_HEALTHCHECK_KEYS)
     out["healthcheck"] = check_healthcheck(inputs, label, values, {}) if present else {}
+    # One service per member (services), or one service group whose members are the pool's (servicegroup). The
+    # group's name is kept in both modes: a run in the other mode finds it bound and switches make-before-break.
+    backend = inputs.choice("backend", BACKENDS, "services")
+    out["backend"] = backend
+    out["servicegroup"] = {"name": f"{name}{GROUP_SUFFIX}" if name else None}
+    if backend == "servicegroup":
+        for index, item in enumerate(items or []):
+            if isinstance(item, Mapping) and item.get("name") not in (None, ""):
+                inputs.problems.add(
+                    f"{inputs.label('members')}[{index}].name: a service group member has no name of its own (it "
+                    f"is its address and port) with {inputs.label('backend')}: servicegroup; remove the name, or "
+                    f"use {inputs.label('backend')}: services for one named service per member"
+                )
+        out["servicegroup"]["members"] = [{"ip": m["ip"], "port": m["port"], "weight": m["weight"]} for m in members]
+        out["services"], out["bindings"] = [], []
+        if present:
+            out["servicegroups"] = [{"name": out["servicegroup"]["name"]}]
+        out["backends"] = [{"ip": m["ip"], "port": m["port"]} for m in members]
+        return out
     out["services"] = [{"name": m["name"], "ip": m["ip"], "port": m["port"]} for m in members]
     out["bindings"] = [{"name": m["name"], "weight": m["weight"]} for m in members]
+    out["backends"] = [{"ip": m["ip"], "port": m["port"]} for m in members]
     return out
 
 
@@ -745,20 +767,85 @@ def plan(
     return out
 
 
-def leaving(result: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+def backend_key(ip_text: Any, port_value: Any) -> tuple[str, str]:
+    """A backend as NetScaler binds it, however spelled: the compressed address and the port (``*`` is 65535)."""
+    port_text = str(port_value).strip()
+    return canonical_ip(ip_text) or str(ip_text), "65535" if port_text == "*" else port_text
+
+
+def leaving(
+    result: Mapping[str, Any], current: Mapping[str, Any], group: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """What leaves the vserver, from lb_vserver's check-mode prediction of this run (``current``): the members
-    unbound (present) or all of them (absent). Refuses more removals than ``max_member_removals``."""
+    unbound (present) or all of them (absent). Refuses more removals than ``max_member_removals``.
+
+    healthchecked_pool also plans the vserver's two binding steps here. Its members are either services or the
+    members of its service group (``<pool>-sg``, read in check mode as ``group``); switching a live pool from one
+    form to the other binds the new form first and unbinds the old one in a second step, so the vserver keeps
+    members at every moment. A removal is a backend (address and port) bound before and in neither form after:
+    a backend that moves from a service into the group, or back, is not one."""
     before = list(current.get("services_before") or [])
+    groups_before = list(current.get("servicegroups_before") or [])
+    addresses = current.get("backends_before") or {}
     wanted = [s["name"] for s in result.get("services", [])]
-    if result["state"] == "present":
+    present = result["state"] == "present"
+    if present:
         gone = [name for name in before if name not in wanted]
     else:
         gone = sorted(set(before) | set(wanted))
+    after = {backend_key(b["ip"], b["port"]) for b in result.get("backends", [])} if present else set()
+    removed = []
+    for name in gone:
+        address = addresses.get(name)
+        if address is None or backend_key(address.get("ip"), address.get("port")) not in after:
+            removed.append(name)
+    own_group = (result.get("servicegroup") or {}).get("name")
+    group_mode = result.get("backend") == "servicegroup"
+    if own_group and own_group in groups_before and group:
+        for member in group.get("members_before") or []:
+            key = backend_key(member.get("ip") or member.get("servername"), member.get("port"))
+            if key not in after:
+                removed.append(f"{own_group} member {key[0]}:{key[1]}")
     budget = result.get("max_member_removals")
-    if result["state"] == "present" and budget is not None and len(gone) > budget:
+    if present and budget is not None and len(removed) > budget:
         raise InvalidOptions(
-            f"{result['role']}_max_member_removals: this run would remove {len(gone)} member(s) "
-            f"({', '.join(gone)}) from {result['name']!r}, more than the {budget} allowed; nothing was written. "
+            f"{result['role']}_max_member_removals: this run would remove {len(removed)} member(s) "
+            f"({', '.join(removed)}) from {result['name']!r}, more than the {budget} allowed; nothing was written. "
             f"Raise {result['role']}_max_member_removals if that is intended"
         )
-    return {"leaving": [{"name": name} for name in gone], "services_before": before}
+    out: dict[str, Any] = {"leaving": [{"name": name} for name in gone], "services_before": before}
+    if "backend" not in result:
+        return out  # dsr_vserver: services only
+    others = [name for name in groups_before if name != own_group]
+    vserver: dict[str, Any]
+    unbind: dict[str, Any] = {}
+    if group_mode:
+        # Services still bound: bind the group beside them first (services left alone), unbind them after.
+        vserver = {"servicegroups": result.get("servicegroups", [])}
+        if before:
+            unbind = {"services": []}
+        else:
+            vserver["services"] = []
+        groups_after = sorted({*groups_before, own_group})
+    else:
+        vserver = {"services": result.get("bindings", [])}
+        if own_group in groups_before:
+            unbind = {"servicegroups": others}  # the group goes once the services are bound
+        groups_after = others
+    out.update(
+        {
+            "servicegroups_before": groups_before,
+            "switch": "to_servicegroup"
+            if group_mode and before
+            else "to_services"
+            if unbind and not group_mode
+            else "",
+            "vserver": vserver,
+            "unbind": unbind if present else {},
+            "servicegroups_after": groups_after if present else [],
+            "delete_servicegroup": own_group in groups_before
+            if present and not group_mode
+            else not present and (group_mode or own_group in groups_before),
+        }
+    )
+    return out

@@ -78,6 +78,7 @@ BAD: list[tuple[str, str, Any, str]] = [
     ("healthchecked_pool", "member_list", "2001:db8::1:80=2", "member_list: 2001:db8::1:80=2 is not ip:port"),
     ("healthchecked_pool", "member_list", "[2001:db8::1]:80=0", "healthchecked_pool_members[1].weight: 0 is out"),
     ("healthchecked_pool", "member_list", "[2001:db8::1]=3", "([v6]:port or [v6]:port=weight for IPv6)"),
+    ("healthchecked_pool", "backend", "servicegroups", "healthchecked_pool_backend: 'servicegroups' is not an allowed"),
     ("healthchecked_pool", "allow_empty", "perhaps", "healthchecked_pool_allow_empty: 'perhaps' is not a boolean"),
     ("healthchecked_pool", "max_member_removals", -1, "healthchecked_pool_max_member_removals: -1 is out of range"),
     ("healthchecked_pool", "healthcheck", {"interval": 0}, "healthchecked_pool_healthcheck.interval: 0 is out"),
@@ -218,6 +219,72 @@ def test_leaving_and_the_removal_budget():
         role_plan.leaving({**planned, "max_member_removals": 1}, current)
     absent = {**run("healthchecked_pool", healthchecked_pool_state="absent"), "role": "healthchecked_pool"}
     assert {m["name"] for m in role_plan.leaving(absent, current)["leaving"]} == {"web-192.0.2.21-80", "old1", "old2"}
+
+
+def test_servicegroup_backend_plan():
+    plan = run("healthchecked_pool", healthchecked_pool_backend="servicegroup",
+               healthchecked_pool_member_list="192.0.2.22:8080=4")  # fmt: skip
+    assert plan["backend"] == "servicegroup" and plan["services"] == [] and plan["bindings"] == []
+    assert plan["servicegroup"] == {
+        "name": "web-sg",
+        "members": [{"ip": "192.0.2.21", "port": 80, "weight": 1}, {"ip": "192.0.2.22", "port": 8080, "weight": 4}],
+    }
+    assert plan["servicegroups"] == [{"name": "web-sg"}]
+    message = refused("healthchecked_pool", healthchecked_pool_backend="servicegroup",
+                      healthchecked_pool_members=[{"ip": "192.0.2.21", "port": 80, "name": "mine"}])  # fmt: skip
+    assert "healthchecked_pool_members[0].name: a service group member has no name" in message
+    assert "healthchecked_pool_backend: services" in message
+    # services mode still names its group, so a run finds it bound and switches back
+    assert run("healthchecked_pool")["servicegroup"] == {"name": "web-sg"}
+
+
+def test_leaving_switches_make_before_break_and_counts_backends_not_names():
+    group = {**run("healthchecked_pool", healthchecked_pool_backend="servicegroup"), "role": "healthchecked_pool"}
+    live_services = {
+        "services_before": ["web-192.0.2.21-80", "old"],
+        "servicegroups_before": ["other-sg"],
+        "backends_before": {"web-192.0.2.21-80": {"ip": "192.0.2.21", "port": "80"},
+                            "old": {"ip": "192.0.2.99", "port": "80"}},
+    }  # fmt: skip
+    out = role_plan.leaving(group, live_services, {"skipped": True})
+    # the group is bound beside the services (left alone), which the second step unbinds, then they are deleted
+    assert out["vserver"] == {"servicegroups": [{"name": "web-sg"}]}
+    assert out["unbind"] == {"services": []}
+    assert out["switch"] == "to_servicegroup"
+    assert out["leaving"] == [{"name": "web-192.0.2.21-80"}, {"name": "old"}]
+    assert out["servicegroups_after"] == ["other-sg", "web-sg"] and not out["delete_servicegroup"]
+    # 192.0.2.21:80 moves into the group: only the other backend is a removal
+    role_plan.leaving({**group, "max_member_removals": 1}, live_services)
+    with pytest.raises(InvalidOptions, match=r"would remove 1 member\(s\) \(old\)"):
+        role_plan.leaving({**group, "max_member_removals": 0}, live_services)
+
+    # back to services: services bound first (groups left alone), then the pool's group unbound and deleted
+    services = {**run("healthchecked_pool"), "role": "healthchecked_pool"}
+    live_group = {"services_before": [], "servicegroups_before": ["web-sg", "other-sg"], "backends_before": {}}
+    members = {"members_before": [{"ip": "192.0.2.21", "port": "80"}, {"ip": "2001:db8::0:1", "port": "*"}]}
+    out = role_plan.leaving({**services, "max_member_removals": 1}, live_group, members)
+    assert out["vserver"] == {"services": [{"name": "web-192.0.2.21-80", "weight": 1}]}
+    assert out["unbind"] == {"servicegroups": ["other-sg"]} and out["switch"] == "to_services"
+    assert out["delete_servicegroup"] and out["servicegroups_after"] == ["other-sg"]
+    with pytest.raises(InvalidOptions, match=r"\(web-sg member 2001:db8::1:65535\)"):
+        role_plan.leaving({**services, "max_member_removals": 0}, live_group, members)
+
+    # a group-mode pool already in shape: one vserver step, nothing to unbind; group members count when they leave
+    settled = {"services_before": [], "servicegroups_before": ["web-sg"], "backends_before": {}}
+    out = role_plan.leaving(group, settled, {"members_before": [{"ip": "192.0.2.21", "port": "80", "weight": "3"}]})
+    assert out["vserver"] == {"servicegroups": [{"name": "web-sg"}], "services": []} and out["unbind"] == {}
+    assert out["switch"] == "" and out["leaving"] == []
+    with pytest.raises(InvalidOptions, match="would remove 1 member"):
+        role_plan.leaving(
+            {**group, "max_member_removals": 0}, settled, {"members_before": [{"ip": "192.0.2.7", "port": "80"}]}
+        )
+    # absent deletes the group in group mode, and in services mode when the vserver still binds it
+    absent = {**run("healthchecked_pool", healthchecked_pool_state="absent", healthchecked_pool_backend="servicegroup"),
+              "role": "healthchecked_pool"}  # fmt: skip
+    assert role_plan.leaving(absent, {})["delete_servicegroup"]
+    absent_services = {**run("healthchecked_pool", healthchecked_pool_state="absent"), "role": "healthchecked_pool"}
+    assert not role_plan.leaving(absent_services, {})["delete_servicegroup"]
+    assert role_plan.leaving(absent_services, {"servicegroups_before": ["web-sg"]})["delete_servicegroup"]
 
 
 SURVEYS = {"healthchecked_pool": "healthchecked_pool", "dsr_vserver": "dsr", "quiet_vip": "quiet_vip"}
