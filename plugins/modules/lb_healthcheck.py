@@ -321,13 +321,14 @@ class HealthcheckManager(ModuleManager):
                 "create it first (adcops.netscaler.lb_vserver)"
             )
         self.members = read_members(client, self.params["vserver"]) if self.params["state"] == "present" else Members()
-        if self.check_mode and self.params["services"] is not None and self.params["state"] == "present":
+        if self.check_mode and self.params["state"] == "present":
             # The vserver's bindings as the earlier tasks of this run will leave them (check mode did not bind).
-            wanted = self.params["services"]
-            self.members.services = {name: self.members.services.get(name, {}) for name in wanted}
-        if self.check_mode and self.params["servicegroups"] is not None and self.params["state"] == "present":
-            groups = self.members.servicegroups
-            self.members.servicegroups = {name: groups.get(name, {}) for name in self.params["servicegroups"]}
+            if self.params["services"] is not None:
+                services = self.members.services
+                self.members.services = {name: services.get(name, {}) for name in self.params["services"]}
+            if self.params["servicegroups"] is not None:
+                groups = self.members.servicegroups
+                self.members.servicegroups = {name: groups.get(name, {}) for name in self.params["servicegroups"]}
         self.monitor = client.get_one("lbmonitor", self.name)
         self.bound = read_monitor_bindings(client, self.name) if self.monitor else Members()
 
