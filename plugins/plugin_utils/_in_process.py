@@ -6,7 +6,7 @@ A NITRO module talks HTTP to the appliance; it is delegated to ``localhost`` (or
 ``ansible_connection: local``) in nearly every play. Ansible still ships it there the remote way: it builds an
 AnsiballZ payload (about 0.2 s per module and run), starts a new interpreter that imports ``ansible.module_utils``
 from the zip without cached bytecode and ``requests`` (about 0.5 s), for one or two HTTP requests of a few
-milliseconds. Measured on a two-core machine, that was 85 % of a no-op run of the pool role.
+milliseconds. Measured on a two-core machine, that was about 70 % of a no-op run of the pool role.
 
 When the module would run on this very machine with this very interpreter, this action instead forks the worker
 (which already imported the collection's module_utils, ``requests`` and ``ansible.module_utils.basic``: see the
