@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, adcops.netscaler contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin of the collection's NITRO modules (meta/runtime.yml routes each of them here): on the controller
-they run in a fork of Ansible's worker, elsewhere as usual; see plugin_utils/_in_process.py."""
+"""Action plugin of adcops.netscaler.ns_hanode_info: on the controller the module runs in a fork of Ansible's worker,
+elsewhere as usual (plugins/plugin_utils/_in_process.py)."""
 
 from __future__ import annotations
 
