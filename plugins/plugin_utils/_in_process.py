@@ -9,8 +9,8 @@ from the zip without cached bytecode and ``requests`` (about 0.5 s), for one or 
 milliseconds. Measured on a two-core machine, that was about 70 % of a no-op run of the pool role.
 
 When the module would run on this very machine with this very interpreter, this action instead forks the worker
-(which already imported the collection's module_utils, ``requests`` and ``ansible.module_utils.basic``: see the
-imports below) and runs the module's own entry point in the child, exactly as the AnsiballZ wrapper does: the same
+(which already imported the collection's module_utils, ``requests`` and ``ansible.module_utils.basic``: see
+preload() below) and runs the module's own entry point in the child, exactly as the AnsiballZ wrapper does: the same
 JSON arguments, so the same ``AnsibleModule`` argument-spec validation, ``no_log`` masking, check mode and diff;
 its printed JSON result is parsed by the same ``ActionBase`` code. The child is a separate process, so the
 module's ``sys.exit``, environment, global warning lists and atexit handlers cannot touch the worker, and a loop's
@@ -25,6 +25,7 @@ variable ``netscaler_in_process: false``. ``-vvv`` says which path a task took a
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import os
 import runpy
@@ -34,19 +35,12 @@ import sys
 import traceback
 from typing import Any
 
-import requests  # noqa: F401  (imported for the workers, see above)
 from ansible.errors import AnsibleError
 from ansible.executor import module_common
-
-# ansible.module_utils.basic, requests and the collection's module_utils, imported in ansible-playbook's own
-# process: the linear and free strategies load every task's action class there before forking its worker, so each
-# worker, and the module's child below, starts with them imported instead of importing them for every task.
 from ansible.module_utils import basic
 from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
-
-from ansible_collections.adcops.netscaler.plugins.module_utils import _module  # noqa: F401  (see above)
 
 display = Display()
 
@@ -55,6 +49,22 @@ COLLECTION = "adcops.netscaler."
 # ansible-core 2.19 serializes module arguments and results with a named profile; modules that declare no
 # metadata, like these, get "legacy" (ansible/executor/module_common.py, _DEFAULT_LEGACY_METADATA).
 PROFILE = "legacy"
+
+
+def preload() -> str | None:
+    """Import what every NITRO module imports, here in ansible-playbook's own process: the linear and free
+    strategies load every task's action class there before forking its worker, so each worker, and the module's
+    child, starts with them imported. On a controller without them (the modules may run on a bastion host that has
+    them), the in-process path is ruled out: why, or None."""
+    for name in ("requests", "ansible_collections.adcops.netscaler.plugins.module_utils._module"):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            return f"{name} cannot be imported by the controller's Python ({exc})"
+    return None
+
+
+PRELOAD_PROBLEM = preload()
 
 try:  # ansible-core >= 2.19: the function the AnsiballZ wrapper itself calls on the target, and the encoder of
     # module arguments (ansible/executor/module_common.py).
@@ -176,6 +186,8 @@ class InProcessAction(NormalAction):
         """Why this task must take the ordinary path, or None when it may run in a fork of the worker."""
         if not hasattr(os, "fork"):
             return "this controller cannot fork"
+        if PRELOAD_PROBLEM:
+            return PRELOAD_PROBLEM
         if not self.module_fqcn().startswith(COLLECTION):
             return f"{self._task.action} is not a module of this collection"
         if self._task.async_val:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,27 @@ def test_every_nitro_module_has_the_in_process_action():
     assert "action" not in runtime.get("plugin_routing", {})
     own = {p.stem for p in (REPO / "plugins" / "action").glob("*.py") if "(InProcessAction)" in p.read_text()}
     assert set(runtime["action_groups"]["nitro"]) == set(nitro_modules()) == own
+
+
+def test_another_interpreter_or_become_takes_the_ordinary_path(static_sim, tmp_path):
+    """Another interpreter may hold other libraries, and become means another user: ansible-core's own path, said
+    at -vvv, with the same result."""
+    sim = static_sim
+    other = tmp_path / "python3"
+    other.symlink_to(sys.executable)
+    task = {"adcops.netscaler.ns_hanode_info": connection(sim), "register": "info"}
+    tasks = [
+        {"name": "another interpreter", **task, "vars": {"ansible_python_interpreter": str(other)}},
+        {"name": "become", **task, "become": True, "become_method": "su", "become_user": "root",
+         "vars": {"ansible_python_interpreter": sys.executable}, "ignore_errors": True},
+    ]  # fmt: skip
+    path = tmp_path / "paths.yml"
+    playbook(path, tasks)
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-vvv", str(path)],
+        capture_output=True, text=True, env=ansible_env(), cwd=REPO, timeout=300, check=False,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert f"{ORDINARY} (the module's interpreter {other} is not this controller's {sys.executable})" in out, out
+    assert f"{ORDINARY} (the task uses become)" in out and FAST not in out, out
+    assert "ok: [localhost]" in out, out
