@@ -137,6 +137,10 @@ options:
       - With O(state=absent), do not delete the group while an lbvserver still binds it; keep it, report it in
         RV(kept) with the vservers that use it, and warn. One GET of every vserver's service group bindings decides,
         before any delete.
+      - With O(state=present), refuse before any write to change a group that exists and that lbvservers bind, none
+        of them in O(keep_bound_except) - a group of the same name that serves other vservers, which this task
+        would take over. The same one GET decides; a group bound by no vserver, or by one of O(keep_bound_except),
+        is converged.
       - The V(false) default deletes as NITRO does, which also removes the group from every vserver.
     type: bool
     default: false
@@ -397,17 +401,22 @@ class ServicegroupManager(ModuleManager):
             for row in bound["members"].values()
         ]
         self.kept: dict[str, list[str]] = {}
-        if have and self.want["state"] == "absent" and self.params["keep_bound"]:
-            ignored = set(self.params["keep_bound_except"] or ())
-            users = sorted(
-                {
-                    str(row.get("name"))
-                    for row in client.get(SERVICEGROUP_BINDINGS.resource, bulkbindings=True)
-                    if str(row.get("servicegroupname") or row.get("servicename")) == name
-                    and str(row.get("name")) not in ignored
-                }
-            )
-            if users:
+        if have and self.params["keep_bound"]:
+            binders = {
+                str(row.get("name"))
+                for row in client.get(SERVICEGROUP_BINDINGS.resource, bulkbindings=True)
+                if str(row.get("servicegroupname") or row.get("servicename")) == name
+            }
+            excepted = set(self.params["keep_bound_except"] or ())
+            users = sorted(binders - excepted)
+            if self.want["state"] != "absent" and users and not binders & excepted:
+                raise ApplianceStateError(
+                    f"servicegroupname: a servicegroup named {name!r} exists and lbvserver(s) {', '.join(users)} bind "
+                    f"it, none of {sorted(excepted)}: it serves other vservers and this task would change its "
+                    "members for them; nothing was written. Unbind or delete the "
+                    "existing one first, or use another group name"
+                )
+            if self.want["state"] == "absent" and users:
                 self.kept = {name: users}
                 self.nitro.warn(f"kept servicegroup {name!r}: lbvserver(s) {', '.join(users)} still bind it")
                 view = SPEC.view(have)

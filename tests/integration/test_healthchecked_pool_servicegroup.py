@@ -248,3 +248,29 @@ def test_absent_deletes_the_group_unless_another_vserver_binds_it(sim):
     assert not group_exists(sim, "web-sg") and sim.nitro("GET", "lbvserver/web")[0] == 404
     proc, counts = play(sim, **absent)
     assert proc.returncode == 0 and counts["changed"] == 0, proc.stdout
+
+
+def test_a_group_of_that_name_that_serves_other_vservers_is_refused_before_any_write(sim):
+    """<pool>-sg exists and only another vserver binds it: taking it over would change that vserver's members. The
+    run fails at the check-mode read, naming the vserver, and writes nothing; a group no vserver binds (left by an
+    earlier failed run) is converged."""
+    ok(sim.nitro("POST", "servicegroup", {"servicegroup": {"servicegroupname": "web-sg", "servicetype": "HTTP"}}))
+    ok(sim.nitro("PUT", "servicegroup_servicegroupmember_binding",
+                 {"servicegroup_servicegroupmember_binding": {"servicegroupname": "web-sg", "ip": "127.0.7.9",
+                                                              "port": 80}}))  # fmt: skip
+    ok(sim.nitro("POST", "lbvserver", {"lbvserver": {"name": "legacy", "servicetype": "HTTP", "ipv46": "127.9.7.1",
+                                                     "port": 80}}))  # fmt: skip
+    ok(sim.nitro("PUT", "lbvserver_servicegroup_binding",
+                 {"lbvserver_servicegroup_binding": {"name": "legacy", "servicegroupname": "web-sg"}}))  # fmt: skip
+    members = [{"ip": "127.0.7.1", "port": 80}]
+    sim.clear_requests()
+    proc, counts = play(sim, **group_vars(members))
+    assert proc.returncode != 0 and counts["failed"] == 1, proc.stdout
+    assert "a servicegroup named 'web-sg' exists and lbvserver(s) legacy bind it" in proc.stdout, proc.stdout
+    assert sim.writes() == [], sim.writes()
+    assert list(members_of(sim, "web-sg")) == ["127.0.7.9:80"]
+    # Unbound from legacy, the group is nobody's: the pool takes it over.
+    ok(sim.nitro("DELETE", "lbvserver_servicegroup_binding/legacy", params={"args": "servicegroupname:web-sg"}))
+    proc, counts = play(sim, **group_vars(members))
+    assert proc.returncode == 0, proc.stdout
+    assert list(members_of(sim, "web-sg")) == ["127.0.7.1:80"] and groups_of(sim, "web") == ["web-sg"]

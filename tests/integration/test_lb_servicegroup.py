@@ -270,3 +270,29 @@ def test_bound_to_a_vserver_by_lb_vserver(sim: Any) -> None:
     result = run_module("lb_vserver", {**connection(sim), **vs})
     assert result["changed"] is True
     assert [row["servicegroupname"] for row in result["bindings"]["servicegroups"]] == ["sg"]
+
+
+def test_keep_bound_leaves_a_group_other_vservers_use_alone(sim: Any) -> None:
+    """keep_bound: state=present refuses, before any write, to change a group that only other vservers bind (one
+    GET decides); a binder listed in keep_bound_except makes the group this task's to converge; state=absent keeps
+    a group still bound, with a warning."""
+    base = {"servicegroupname": "sg", "servicetype": "HTTP", "members": [{"ip": "127.0.0.21", "port": 80}]}
+    assert run(sim, base)["changed"] is True
+    ok(sim.nitro("POST", "lbvserver", {"lbvserver": {"name": "other", "servicetype": "HTTP", "ipv46": "127.9.8.1",
+                                                     "port": 80}}))  # fmt: skip
+    ok(sim.nitro("PUT", "lbvserver_servicegroup_binding",
+                 {"lbvserver_servicegroup_binding": {"name": "other", "servicegroupname": "sg"}}))  # fmt: skip
+    moved = {**base, "members": [{"ip": "127.0.0.22", "port": 80}], "keep_bound": True}
+    for check in (True, False):
+        sim.clear_requests()
+        result = run(sim, moved, check=check)
+        assert result.get("failed") is True, result
+        assert "lbvserver(s) other bind it" in result["msg"] and "nothing was written" in result["msg"], result
+        assert sim.writes() == []
+    assert list(members(sim)) == [("127.0.0.21", "80")]
+    result = run(sim, {**moved, "keep_bound_except": ["other"]})
+    assert result["changed"] is True and list(members(sim)) == [("127.0.0.22", "80")], result
+    result = run(sim, {"servicegroupname": "sg", "state": "absent", "keep_bound": True})
+    assert result["changed"] is False and result["kept"] == {"sg": ["other"]}, result
+    assert "lbvserver(s) other still bind it" in str(result), sorted(result)
+    assert group(sim) is not None
