@@ -22,7 +22,7 @@ TASK_TIMES = REPO / "tests" / "bench" / "callback_plugins"
 # service-group mode's, healthchecked_pool_backend). A change that adds one must raise this on purpose: every task
 # costs each run about 0.03 to 0.1 s of controller CPU.
 MAX_NOOP_TASKS = 32
-# Controller CPU of the no-op: about 3 s on the in-process path and 8 s on the ordinary one on an idle 2-core
+# Controller CPU of the no-op: about 2.5 s on the in-process path and 6.5 s on the ordinary one on an idle 2-core
 # machine; the limits leave room for a loaded CI machine and still catch a return to the ordinary path.
 MAX_NOOP_CPU_S = 4.5
 MIN_CPU_RATIO = 1.8
