@@ -175,23 +175,22 @@ class InProcessAction(NormalAction):
     """The ordinary module action, with the in-process path for modules of this collection on the controller."""
 
     def module_fqcn(self) -> str:
-        """The module the task names, resolved (short names, collections keyword, redirects) as Ansible does. Not
-        the task's resolved_action, which may name this action plugin (meta/runtime.yml routes actions here)."""
+        """The module the task names, resolved (short names, collections keyword, redirects) as Ansible does: the
+        module, not the action plugin that the task's resolved_action names on some cores."""
         context = self._shared_loader_obj.module_loader.find_plugin_with_context(
             self._task.action, collection_list=self._task.collections
         )
         return str(context.resolved_fqcn or "") if context.resolved else ""
 
-    def in_process_refusal(self, task_vars: dict[str, Any]) -> str | None:
-        """Why this task must take the ordinary path, or None when it may run in a fork of the worker."""
+    def in_process_refusal(self, task_vars: dict[str, Any], fqcn: str) -> str | None:
+        """Why this task (its module ``fqcn``) must take the ordinary path, or None when it may run in a fork of the
+        worker."""
         if not hasattr(os, "fork"):
             return "this controller cannot fork"
         if PRELOAD_PROBLEM:
             return PRELOAD_PROBLEM
-        if not self.module_fqcn().startswith(COLLECTION):
+        if not fqcn.startswith(COLLECTION):
             return f"{self._task.action} is not a module of this collection"
-        if self._task.async_val:
-            return "the task uses async"
         if self._connection.transport != "local":
             return f"the connection is {self._connection.transport}, not local"
         if getattr(self._connection, "become", None) is not None or self._play_context.become:
@@ -218,8 +217,10 @@ class InProcessAction(NormalAction):
         wrap_async: bool = False, **kwargs: Any,
     ) -> dict[str, Any]:  # fmt: skip
         task_vars = task_vars if task_vars is not None else {}
+        fqcn = self.module_fqcn()
         refusal = "another module than the task's" if module_name not in (None, self._task.action) else None
-        refusal = refusal or ("the task uses async" if wrap_async else None) or self.in_process_refusal(task_vars)
+        # wrap_async: the task uses async and the connection has none of its own (the local one has none)
+        refusal = refusal or ("the task uses async" if wrap_async else None) or self.in_process_refusal(task_vars, fqcn)
         host = task_vars.get("inventory_hostname")
         if refusal:
             display.vvv(f"{self._task.action}: ordinary module execution ({refusal})", host=host)
@@ -232,8 +233,7 @@ class InProcessAction(NormalAction):
         environment: dict[str, Any] = {}
         self._compute_environment_string(environment)
         environment = {**dict(getattr(self._connection._shell, "env", None) or {}), **environment}
-        short = self.module_fqcn()[len(COLLECTION) :]
-        module_fqn = f"ansible_collections.{COLLECTION}plugins.modules.{short}"
+        module_fqn = f"ansible_collections.{COLLECTION}plugins.modules.{fqcn[len(COLLECTION) :]}"
         try:
             json_params = encode_arguments(module_args)
         except TypeError as exc:

@@ -168,9 +168,9 @@ def test_every_nitro_module_has_the_in_process_action():
     assert set(runtime["action_groups"]["nitro"]) == set(nitro_modules()) == own
 
 
-def test_another_interpreter_or_become_takes_the_ordinary_path(static_sim, tmp_path):
-    """Another interpreter may hold other libraries, and become means another user: ansible-core's own path, said
-    at -vvv, with the same result."""
+def test_another_interpreter_become_or_async_takes_the_ordinary_path(static_sim, tmp_path):
+    """Another interpreter may hold other libraries, become means another user, and async is ansible-core's own
+    wrapper: ansible-core's own path, said at -vvv, with the same result."""
     sim = static_sim
     other = tmp_path / "python3"
     other.symlink_to(sys.executable)
@@ -179,6 +179,7 @@ def test_another_interpreter_or_become_takes_the_ordinary_path(static_sim, tmp_p
         {"name": "another interpreter", **task, "vars": {"ansible_python_interpreter": str(other)}},
         {"name": "become", **task, "become": True, "become_method": "su", "become_user": "root",
          "vars": {"ansible_python_interpreter": sys.executable}, "ignore_errors": True},
+        {"name": "async", **task, "async": 60, "poll": 1, "vars": {"ansible_python_interpreter": sys.executable}},
     ]  # fmt: skip
     path = tmp_path / "paths.yml"
     playbook(path, tasks)
@@ -189,4 +190,5 @@ def test_another_interpreter_or_become_takes_the_ordinary_path(static_sim, tmp_p
     out = proc.stdout + proc.stderr
     assert f"{ORDINARY} (the module's interpreter {other} is not this controller's {sys.executable})" in out, out
     assert f"{ORDINARY} (the task uses become)" in out and FAST not in out, out
+    assert f"{ORDINARY} (the task uses async)" in out and proc.returncode == 0, out
     assert "ok: [localhost]" in out, out
