@@ -144,6 +144,13 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def task_times_env(path: Path) -> dict[str, str]:
+    """The environment that makes ansible-playbook write each task's time to ``path``
+    (callback_plugins/task_times.py)."""
+    return {"ANSIBLE_CALLBACK_PLUGINS": str(TASK_TIMES), "ANSIBLE_CALLBACKS_ENABLED": "task_times",
+            "BENCH_TASK_TIMES": str(path)}  # fmt: skip
+
+
 def run_ansible(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float, int, float]:
     """Run ansible-playbook; return the finished process, its wall time, the peak RSS of its process tree and the
     CPU time of that tree (user + system: ansible-playbook and every worker and module process it waited for; the
@@ -211,8 +218,7 @@ class Runner:
         paths = [str(COLLECTIONS)] + ([str(self.official)] if official and self.official else [])
         extra = {"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join(paths), "ANSIBLE_FORKS": str(forks)}
         if task_times is not None:
-            extra.update({"ANSIBLE_CALLBACK_PLUGINS": str(TASK_TIMES), "ANSIBLE_CALLBACKS_ENABLED": "task_times",
-                          "BENCH_TASK_TIMES": str(task_times)})  # fmt: skip
+            extra.update(task_times_env(task_times))
         return ansible_env(extra)
 
     def play(

@@ -9,15 +9,12 @@ load on the machine does not count), and the requests. The full picture, wall ti
 from __future__ import annotations
 
 import json
-import resource
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.helpers.runner import REPO, VENV_BIN, ansible_env, role_connection
+from tests.bench.bench import POOL_PLAYBOOK, members, run_ansible, task_times_env
+from tests.helpers.runner import VENV_BIN, ansible_env, role_connection
 
-PLAYBOOK = REPO / "playbooks" / "healthchecked_pool.yml"
-TASK_TIMES = REPO / "tests" / "bench" / "callback_plugins"
 # The no-op's tasks today (roles/healthchecked_pool and roles/netscaler_node, skipped ones included; 4 of them are the
 # service-group mode's, healthchecked_pool_backend). A change that adds one must raise this on purpose: every task
 # costs each run about 0.03 to 0.1 s of controller CPU.
@@ -26,27 +23,20 @@ MAX_NOOP_TASKS = 30
 # machine; the limits leave room for a loaded CI machine and still catch a return to the ordinary path.
 MAX_NOOP_CPU_S = 4.5
 MIN_CPU_RATIO = 1.8
-MEMBERS = [{"ip": f"198.18.0.{i + 1}", "port": 80} for i in range(100)]
 
 
 def play(sim: Any, tmp: Path, **extra: Any) -> dict[str, Any]:
     variables = {**role_connection(sim), "healthchecked_pool_name": "cost", "healthchecked_pool_vip": "192.0.2.80",
-                 "healthchecked_pool_members": MEMBERS, **extra}  # fmt: skip
+                 "healthchecked_pool_members": members(100), **extra}  # fmt: skip
     (tmp / "vars.json").write_text(json.dumps(variables))
     times = tmp / "times.json"
-    env = ansible_env({"ANSIBLE_CALLBACK_PLUGINS": str(TASK_TIMES), "ANSIBLE_CALLBACKS_ENABLED": "task_times",
-                       "BENCH_TASK_TIMES": str(times)})  # fmt: skip
     sim.clear_requests()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(PLAYBOOK),
-         "-e", f"@{tmp / 'vars.json'}"],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False,
-    )  # fmt: skip
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(POOL_PLAYBOOK),
+           "-e", f"@{tmp / 'vars.json'}"]  # fmt: skip
+    proc, _wall, _peak, cpu = run_ansible(cmd, ansible_env(task_times_env(times)))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     return {
-        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "cpu": cpu,
         "tasks": json.loads(times.read_text()),
         "requests": [(r["method"], r["path"]) for r in sim.requests()],
         "stdout": proc.stdout,
