@@ -819,33 +819,31 @@ def leaving(
     others = [name for name in groups_before if name != own_group]
     vserver: dict[str, Any]
     unbind: dict[str, Any] = {}
+    switch = ""
     if group_mode:
         # Services still bound: bind the group beside them first (services left alone), unbind them after.
         vserver = {"servicegroups": result.get("servicegroups", [])}
         if before:
-            unbind = {"services": []}
+            unbind, switch = {"services": []}, "to_servicegroup"
         else:
             vserver["services"] = []
         groups_after = sorted({*groups_before, own_group})
+        delete_group = not present  # the group goes with the pool
     else:
         vserver = {"services": result.get("bindings", [])}
         if own_group in groups_before:
-            unbind = {"servicegroups": others}  # the group goes once the services are bound
+            # the group goes once the services are bound
+            unbind, switch = {"servicegroups": others}, "to_services"
         groups_after = others
+        delete_group = own_group in groups_before  # with the pool, or once its members serve as services again
     out.update(
         {
             "servicegroups_before": groups_before,
-            "switch": "to_servicegroup"
-            if group_mode and before
-            else "to_services"
-            if unbind and not group_mode
-            else "",
+            "switch": switch,
             "vserver": vserver,
             "unbind": unbind if present else {},
             "servicegroups_after": groups_after if present else [],
-            "delete_servicegroup": own_group in groups_before
-            if present and not group_mode
-            else not present and (group_mode or own_group in groups_before),
+            "delete_servicegroup": delete_group,
         }
     )
     return out
