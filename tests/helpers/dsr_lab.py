@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.netns import Lab, Node, require_lab
-from tests.helpers.runner import REPO, VENV_BIN, ansible_env
+from tests.helpers.runner import REPO, VENV_BIN, ansible_env, json_results, json_results_env
 
 VIP4 = "203.0.113.10"
 VIP6 = "2001:db8:203::10"
@@ -40,7 +40,6 @@ PLAYBOOK = """\
 """
 SYSTEMD_SYSCTL = shutil.which("systemd-sysctl") or "/lib/systemd/systemd-sysctl"
 NETWORKD = "/lib/systemd/systemd-networkd"
-CALLBACKS = REPO / "tests" / "helpers" / "callback_plugins"
 
 
 # ------------------------------------------------------------------------------------------- fixtures
@@ -137,14 +136,11 @@ def run_role(
     cmd = f"{VENV_BIN}/ansible-playbook -i localhost, -c local {playbook} --diff -e '{extra}'"
     if check:
         cmd += " --check"
-    env = ansible_env({"ANSIBLE_STDOUT_CALLBACK": "json_results", "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)})
+    env = json_results_env()
     # the host's own netplan configuration (if any) is hidden, so stack detection sees only what the test sets up
     hide = "mkdir -p /etc/netplan && mount -t tmpfs -o mode=0755 tmpfs /etc/netplan" if hide_netplan else ""
     proc = node.sandbox(f"{hide}\ncd {REPO} && exec {cmd}", layers=layers, env=env, check=False)
-    try:
-        out = json.loads(proc.stdout[proc.stdout.index('{"tasks"') :])
-    except ValueError as exc:
-        raise AssertionError(f"no JSON from ansible-playbook:\n{proc.stdout}\n{proc.stderr}") from exc
+    out = json_results(proc.stdout, proc.stderr)
     tasks = {task["task"]: {**task["result"], "status": task["status"]} for task in out["tasks"]}
     stats = out["stats"]["localhost"]
     return {"stats": stats, "module": tasks.get(ROLE_TASK, {}), "tasks": tasks, "rc": proc.returncode, "raw": proc}

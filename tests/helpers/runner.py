@@ -45,6 +45,23 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+CALLBACKS = REPO / "tests" / "helpers" / "callback_plugins"
+
+
+def json_results_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """ansible_env with the json_results stdout callback (tests/helpers/callback_plugins/json_results.py)."""
+    return ansible_env({"ANSIBLE_STDOUT_CALLBACK": "json_results", "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+                        **(extra or {})})  # fmt: skip
+
+
+def json_results(stdout: str, stderr: str = "") -> dict[str, Any]:
+    """The one-line document json_results prints at the end of a run: {"tasks": [...], "stats": {...}}."""
+    try:
+        return json.loads(stdout[stdout.index('{"tasks"') :].splitlines()[0])  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise AssertionError(f"no JSON from ansible-playbook:\n{stdout}\n{stderr}") from exc
+
+
 def run_module(
     name: str,
     args: dict[str, Any],

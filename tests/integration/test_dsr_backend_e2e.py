@@ -28,7 +28,6 @@ import pytest
 
 from tests.helpers import dsr_lab
 from tests.helpers.dsr_lab import (
-    CALLBACKS,
     PORT,
     VIP4,
     VIP4B,
@@ -40,7 +39,7 @@ from tests.helpers.dsr_lab import (
     neighbour_answers,
 )
 from tests.helpers.netns import Lab, Node
-from tests.helpers.runner import REPO, VENV_BIN, ansible_env
+from tests.helpers.runner import REPO, VENV_BIN, ansible_env, json_results, json_results_env
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -161,10 +160,8 @@ def run_dsr_playbook(director: Node, nsip: str, backends: list[Node], tmp: Path,
         "dsr_backend_network_stack": "none",
         **overrides,
     }
-    env = ansible_env(
+    env = json_results_env(
         {
-            "ANSIBLE_STDOUT_CALLBACK": "json_results",
-            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
             "NETSCALER_NSIP": nsip,
             "NETSCALER_NITRO_USER": "nsroot",
             "NETSCALER_NITRO_PASS": "nsroot",
@@ -177,10 +174,7 @@ def run_dsr_playbook(director: Node, nsip: str, backends: list[Node], tmp: Path,
         "-e", json.dumps(extra),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False)
-    try:
-        out = json.loads(proc.stdout[proc.stdout.index('{"tasks"') :])
-    except ValueError as exc:
-        raise AssertionError(f"no JSON from ansible-playbook:\n{proc.stdout}\n{proc.stderr}") from exc
+    out = json_results(proc.stdout, proc.stderr)
     assert proc.returncode == 0, json.dumps([t for t in out["tasks"] if t["status"] == "failed"], indent=1)[:4000]
     return out
 

@@ -22,13 +22,12 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers.runner import REPO, VENV_BIN, ansible_env, connection
+from tests.helpers.runner import REPO, VENV_BIN, ansible_env, connection, json_results, json_results_env
 from tests.integration.test_module_verbs import SCENARIOS, nitro_modules, pool
 from tests.nitro_sim.pytest_plugin import SimHandle
 from tests.nitro_sim.runtime import StaticHealth
 from tests.nitro_sim.simulator import Simulator
 
-CALLBACKS = REPO / "tests" / "helpers" / "callback_plugins"
 FAST = "run in a fork of the controller's worker"
 ORDINARY = "ordinary module execution"
 # Values that differ between any two runs, whatever the path: session tokens, measured durations, clock times.
@@ -124,14 +123,13 @@ def run(sim: Any, module: str, tmp: Path, in_process: bool) -> tuple[dict[str, A
     sim.clear_requests()
     path = tmp / f"{module}-{in_process}.yml"
     playbook(path, tasks)
-    env = ansible_env({"ANSIBLE_STDOUT_CALLBACK": "json_results", "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)})
     proc = subprocess.run(
         [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", "-vvv", str(path),
          "-e", json.dumps({"netscaler_in_process": in_process})],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False,
+        capture_output=True, text=True, env=json_results_env(), cwd=REPO, timeout=300, check=False,
     )  # fmt: skip
     out = proc.stdout + proc.stderr
-    document = json.loads(out[out.index('{"tasks"') :].splitlines()[0])
+    document = json_results(proc.stdout, proc.stderr)
     requests = [(r["method"], r["path"], r["query"], r["body"], r["status"], r["errorcode"]) for r in sim.requests()]
     return normalise(document), normalise(requests), out
 
