@@ -174,10 +174,16 @@ def unknown_variables(prefix: str, names: Iterable[str], known: Iterable[str]) -
 # --- connection ------------------------------------------------------------------------------------------------
 
 # The role-level connection variables this step checks, and the module option each becomes (roles/netscaler_node
-# vars/main.yml). The modules check the others before their own first request (nsip, user, password, token and
-# protocol need nothing that is not already in the module's message); these two would otherwise be found only by
-# the first module task, named by the module option instead of the variable the user set.
-CONNECTION_VARIABLES = {"netscaler_nitro_timeout": "nitro_timeout", "netscaler_ca_bundle": "ca_bundle"}
+# vars/main.yml). A role's argument spec checks a variable's type and choices, not its range, its file or the
+# NETSCALER_* variable the modules fall back to when it is unset; a bad value there would otherwise be found only by
+# the first module task, named by the module option instead of what the user set. Address, user, password and token
+# are strings the modules check before their first request with nothing their message lacks.
+CONNECTION_VARIABLES = {
+    "netscaler_nitro_timeout": "nitro_timeout",
+    "netscaler_ca_bundle": "ca_bundle",
+    "netscaler_nitro_protocol": "nitro_protocol",
+    "netscaler_validate_certs": "validate_certs",
+}
 
 
 def connection_env(option: str) -> str:
@@ -186,9 +192,9 @@ def connection_env(option: str) -> str:
 
 
 def check_connection(problems: Problems, given: Mapping[str, Any], environ: Mapping[str, str]) -> None:
-    """netscaler_nitro_timeout and netscaler_ca_bundle, as the modules check nitro_timeout and ca_bundle, named by
-    what the user set: the role variable, else the NETSCALER_* environment variable the modules fall back to (the
-    AWX credential's field). Empty is unset, as for the modules' environment fallback and vars/main.yml."""
+    """The CONNECTION_VARIABLES, as the modules check their options, named by what the user set: the role variable,
+    else the NETSCALER_* environment variable the modules fall back to (the AWX credential's field). Empty is unset,
+    as for the modules' environment fallback and vars/main.yml."""
     for variable, option in CONNECTION_VARIABLES.items():
         value, label = given.get(variable), variable
         if value is None or value == "":
@@ -196,10 +202,20 @@ def check_connection(problems: Problems, given: Mapping[str, Any], environ: Mapp
             value, label = environ.get(env, ""), f"{env} (environment)"
             if value == "":
                 continue
-        if option == "nitro_timeout":
-            check_timeout(problems, label, value)
-        else:
-            check_ca_bundle(problems, label, value)
+        CONNECTION_CHECKS[option](problems, label, value)
+
+
+def check_protocol(problems: Problems, label: str, value: Any) -> None:
+    choices = connection_argument_spec()["nitro_protocol"]["choices"]
+    if value not in choices:
+        problems.add(f"{label}: {value!r} must be one of {', '.join(choices)} (the scheme of the NITRO API's URL)")
+
+
+def check_validate_certs(problems: Problems, label: str, value: Any) -> None:
+    try:
+        boolean(value, strict=True)
+    except TypeError:
+        problems.add(f"{label}: {value!r} must be true or false (a survey's 'true'/'false' or 'yes'/'no' too)")
 
 
 def check_timeout(problems: Problems, label: str, value: Any) -> None:
@@ -235,6 +251,14 @@ def check_ca_bundle(problems: Problems, label: str, value: Any) -> None:
             "with the CA certificate(s) that signed the appliance's certificate (a DER file: convert it with "
             "openssl x509 -inform der)"
         )
+
+
+CONNECTION_CHECKS: dict[str, Callable[[Problems, str, Any], None]] = {
+    "nitro_timeout": check_timeout,
+    "ca_bundle": check_ca_bundle,
+    "nitro_protocol": check_protocol,
+    "validate_certs": check_validate_certs,
+}
 
 
 # --- members ----------------------------------------------------------------------------------------------------

@@ -71,6 +71,44 @@ def test_every_bad_pool_input_fails_at_once_with_zero_requests(sim):
     assert sim.requests() == []  # not even a login
 
 
+
+ROLE_ALONE = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  roles:
+    - role: adcops.netscaler.healthchecked_pool
+"""
+
+
+@pytest.mark.parametrize(
+    ("alone", "expected"),
+    [
+        # playbooks/healthchecked_pool.yml: netscaler_node resolves NETSCALER_NITRO_PROTOCOL into
+        # netscaler_nitro_protocol, which the role's argument spec checks
+        (False, "value of netscaler_nitro_protocol must be one of: https, http, got: htps"),
+        # the role alone: no variable, so the plan step names the environment variable the modules would read
+        (True, "NETSCALER_NITRO_PROTOCOL (environment): 'htps' must be one of https, http"),
+    ],
+    ids=["playbook", "role-alone"],
+)
+def test_bad_protocol_from_the_environment_fails_with_zero_requests(sim, tmp_path, alone, expected):
+    """The roles import netscaler_node's session without its argument-spec validation (rolespec_validate: false):
+    a bad connection setting is still refused, named, before the first request."""
+    connection = {k: v for k, v in role_connection(sim).items() if k != "netscaler_nitro_protocol"}
+    playbook = POOL
+    if alone:
+        playbook = tmp_path / "role_alone.yml"
+        playbook.write_text(ROLE_ALONE)
+    sim.clear_requests()
+    proc = run_playbook(playbook, extra_vars={**connection, **pool_vars([{"ip": "127.0.0.1", "port": 8080}])},
+                        env={"NETSCALER_NITRO_PROTOCOL": "htps"})  # fmt: skip
+    assert proc.returncode != 0 and recap(proc.stdout)["failed"] == 1, proc.stdout
+    assert expected in proc.stdout, proc.stdout
+    assert sim.requests() == []  # not even a login
+
 def test_typo_or_blank_survey_answer_never_empties_a_live_pool(sim, backend_factory):  # noqa: F811
     backends = [backend_factory() for _ in range(2)]
     members = [{"ip": b.host, "port": b.port} for b in backends]

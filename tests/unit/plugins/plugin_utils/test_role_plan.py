@@ -446,6 +446,13 @@ CONNECTION_BAD = [
     ({"netscaler_ca_bundle": "UNREADABLE"}, {}, "is not a readable file on the controller"),
     ({"netscaler_ca_bundle": "DER"}, {}, "holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)"),
     ({}, {"NETSCALER_CA_BUNDLE": "/nonexistent/ca.pem"}, "NETSCALER_CA_BUNDLE (environment): '/nonexistent/ca.pem'"),
+    # the roles import netscaler_node's session without its argument-spec validation: these are checked here
+    ({"netscaler_nitro_protocol": "ftp"}, {}, "netscaler_nitro_protocol: 'ftp' must be one of https, http"),
+    ({"netscaler_nitro_protocol": "HTTPS"}, {}, "netscaler_nitro_protocol: 'HTTPS' must be one of https, http"),
+    ({}, {"NETSCALER_NITRO_PROTOCOL": "htps"}, "NETSCALER_NITRO_PROTOCOL (environment): 'htps' must be one of"),
+    ({"netscaler_validate_certs": "maybe"}, {}, "netscaler_validate_certs: 'maybe' must be true or false"),
+    ({"netscaler_validate_certs": [True]}, {}, "netscaler_validate_certs: [True] must be true or false"),
+    ({}, {"NETSCALER_VALIDATE_CERTS": "sometimes"}, "NETSCALER_VALIDATE_CERTS (environment): 'sometimes' must be"),
 ]
 CONNECTION_GOOD = [
     ({"netscaler_nitro_timeout": 30}, {}),
@@ -461,6 +468,11 @@ CONNECTION_GOOD = [
     # the role variable is what the modules get, so a bad environment variable behind it is not looked at
     ({"netscaler_nitro_timeout": 20, "netscaler_ca_bundle": "PEM"}, {"NETSCALER_NITRO_TIMEOUT": "x",
                                                                      "NETSCALER_CA_BUNDLE": "/nonexistent"}),
+    ({"netscaler_nitro_protocol": "http", "netscaler_validate_certs": False}, {}),
+    ({"netscaler_nitro_protocol": "", "netscaler_validate_certs": ""}, {"NETSCALER_NITRO_PROTOCOL": "https",
+                                                                        "NETSCALER_VALIDATE_CERTS": "no"}),
+    ({"netscaler_validate_certs": "yes"}, {}),
+    ({"netscaler_validate_certs": "False"}, {}),
 ]  # fmt: skip
 
 
