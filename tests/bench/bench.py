@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
+import io
 import json
 import os
 import platform
@@ -32,6 +33,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -74,6 +76,9 @@ MAX_DSR_FACTOR = 1.5
 MAX_FLEET16_FACTOR_28 = 3.0
 MAX_FLEET4_FACTOR_28 = 1.5
 MIN_CPU_RATIO = 3.0
+# "Today" in issue 28's CPU target: the roles and modules as they were when its work began (the commit before the
+# first one of it, 9053d8b), run side by side from this checkout's git history.
+BEFORE_28 = "9895356bd5239ff6ee3ad2287615b34e38830c1a"
 
 
 # -- simulators ----------------------------------------------------------------------------------------------------
@@ -214,9 +219,13 @@ class Runner:
         self.workdir = workdir
         self.official = official
 
-    def env(self, forks: int = 5, official: bool = False, task_times: Path | None = None) -> dict[str, str]:
-        paths = [str(COLLECTIONS)] + ([str(self.official)] if official and self.official else [])
+    def env(
+        self, forks: int = 5, official: bool = False, task_times: Path | None = None, collections: Path | None = None
+    ) -> dict[str, str]:
+        paths = [str(collections or COLLECTIONS)] + ([str(self.official)] if official and self.official else [])
         extra = {"ANSIBLE_COLLECTIONS_PATH": os.pathsep.join(paths), "ANSIBLE_FORKS": str(forks)}
+        if collections is not None:
+            extra["PYTHONPATH"] = f"{collections}{os.pathsep}{REPO}"
         if task_times is not None:
             extra.update(task_times_env(task_times))
         return ansible_env(extra)
@@ -230,6 +239,7 @@ class Runner:
         inventory: dict[str, Any] | None = None,
         official: bool = False,
         task_times: bool = False,
+        collections: Path | None = None,
     ) -> dict[str, Any]:
         for sim in sims:
             sim.control("DELETE", "requests")
@@ -246,7 +256,8 @@ class Runner:
             cmd += ["-e", f"@{varfile}"]
         # forks = appliances: every host of a fleet runs at once (one host: the count does not matter)
         times = self.workdir / "task_times.json" if task_times else None
-        proc, elapsed, peak, cpu = run_ansible(cmd, self.env(forks=len(sims), official=official, task_times=times))
+        env = self.env(forks=len(sims), official=official, task_times=times, collections=collections)
+        proc, elapsed, peak, cpu = run_ansible(cmd, env)
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
             raise RuntimeError(f"{playbook.name} failed (rc={proc.returncode}):\n{tail}")
@@ -303,31 +314,60 @@ def dsr_vars(sim: Sim, size: int, **extra: Any) -> dict[str, Any]:
             "dsr_vserver_members": [{"ip": m["ip"]} for m in members(size)], **extra}  # fmt: skip
 
 
+def before_28(workdir: Path) -> tuple[Path | None, str]:
+    """A collections path holding the collection as it was at BEFORE_28, from this checkout's git history, and
+    where it came from (or why there is none: a checkout without that history)."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", BEFORE_28], capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None, f"git archive {BEFORE_28[:12]} failed: {archive.stderr.decode(errors='replace').strip()[-200:]}"
+    target = workdir / "before_28"
+    dest = target / "ansible_collections" / "adcops" / "netscaler"
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return target, f"{BEFORE_28[:12]} (git history)"
+
+
 def speed(runner: Runner, size: int, repeats: int = 3) -> list[dict[str, Any]]:
-    """Issue 28: each role at N = ``size``, converge then no-op, with the NITRO modules in a fork of the worker and
-    the ordinary way, each pair ``repeats`` times on a simulator reset in between; every run with its CPU time and
-    its tasks' times. A phase reports its median run by CPU time: one run of a few seconds moves by 10 % with
-    whatever else the machine does, and the median of the runs of both paths, taken in turn, keeps the comparison
-    fair."""
+    """Issue 28: each role at N = ``size``, converge then no-op, three ways: with the NITRO modules in a fork of the
+    worker (``fast``), the ordinary way (``ordinary``, ``netscaler_in_process: false``), and the collection as it was
+    before issue 28's work (``before``, BEFORE_28: "today" in its targets; the pool role only, as the DSR role's
+    appliance play did not change its module path then). Each way ``repeats`` times in turn on a simulator reset in
+    between; every run with its CPU time and its tasks' times. A phase reports its median run by CPU time: one run
+    of a few seconds moves by 10 % with whatever else the machine does, and the median of the runs of every way,
+    taken in turn, keeps the comparison fair."""
+    before, source = before_28(runner.workdir)
+    print(f"  before issue 28: {source if before else 'not measured: ' + source}", flush=True)
     rows: list[dict[str, Any]] = []
     for role, playbook, variables in (("pool", POOL_PLAYBOOK, pool_vars), ("dsr", DSR_PLAYBOOK, dsr_vars)):
-        runs: dict[bool, dict[str, list[dict[str, Any]]]] = {True: {}, False: {}}
+        ways: dict[str, dict[str, Any]] = {"fast": {"netscaler_in_process": True},
+                                           "ordinary": {"netscaler_in_process": False}}  # fmt: skip
+        if before is not None and role == "pool":
+            ways["before"] = {}
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {way: {} for way in ways}
         with simulators(1) as (sim,):
             for _ in range(repeats):
-                for in_process in (True, False):
+                for way, extra_vars in ways.items():
                     sim.control("POST", "reset")
-                    extra = variables(sim, size, netscaler_in_process=in_process)
+                    extra = variables(sim, size, **extra_vars)
+                    book, collections = playbook, None
+                    if way == "before":
+                        collections = before
+                        book = before / "ansible_collections" / "adcops" / "netscaler" / "playbooks" / playbook.name
                     for phase in ("converge", "no-op"):
-                        run = runner.play([sim], playbook, extra=extra, task_times=True)
-                        runs[in_process].setdefault(phase, []).append(run)
-        for in_process in (True, False):
+                        run = runner.play([sim], book, extra=extra, task_times=True, collections=collections)
+                        runs[way].setdefault(phase, []).append(run)
+        for way in ways:
             phases = {}
-            for phase, measured in runs[in_process].items():
+            for phase, measured in runs[way].items():
                 ordered = sorted(measured, key=lambda run: run["cpu_s"])
                 median = ordered[len(ordered) // 2]
                 phases[phase] = {**median, "cpu_s_runs": [run["cpu_s"] for run in measured],
                                  "wall_s_runs": [run["wall_s"] for run in measured]}  # fmt: skip
-            rows.append({"role": role, "n": size, "in_process": in_process, "phases": phases})
+            row = {"role": role, "n": size, "path": way, "in_process": way == "fast", "phases": phases}
+            if way == "before":
+                row["source"] = source
+            rows.append(row)
     return rows
 
 
@@ -424,19 +464,24 @@ def table(results: dict[str, Any]) -> list[str]:
     return lines + speed_table(results)
 
 
+def way(row: dict[str, Any]) -> str:
+    """fast, ordinary or before (results written before the before way was measured say in_process only)."""
+    return str(row.get("path") or ("fast" if row["in_process"] else "ordinary"))
+
+
 def speed_table(results: dict[str, Any]) -> list[str]:
     rows = results.get("speed") or []
     if not rows:
         return []
-    lines = ["", "Controller cost (issue 28): NITRO modules in a fork of the worker (fast) or the ordinary way; each "
-             "phase the median of its runs by CPU (all runs' CPU in brackets)",
+    lines = ["", "Controller cost (issue 28): NITRO modules in a fork of the worker (fast), the ordinary way, and the "
+             f"collection before issue 28 ({BEFORE_28[:12]}); each phase the median of its runs by CPU (all runs' "
+             "CPU in brackets)",
              f"{'role':<5} {'N':>4} {'phase':<9} | {'path':<8} | {'requests':>8} {'logins':>6} {'tasks':>5} "
              f"{'wall':>7} {'cpu':>7}"]  # fmt: skip
     for row in rows:
         for phase, run in row["phases"].items():
-            path = "fast" if row["in_process"] else "ordinary"
             spread = " ".join(f"{c:.2f}" for c in run.get("cpu_s_runs", []))
-            lines.append(f"{row['role']:<5} {row['n']:>4} {phase:<9} | {path:<8} | {run['requests']:>8} "
+            lines.append(f"{row['role']:<5} {row['n']:>4} {phase:<9} | {way(row):<8} | {run['requests']:>8} "
                          f"{run['logins']:>6} {len(run.get('tasks', [])):>5} {run['wall_s']:>6.2f}s "
                          f"{run['cpu_s']:>6.2f}s  [{spread}]")  # fmt: skip
     for row in rows:
@@ -445,10 +490,9 @@ def speed_table(results: dict[str, Any]) -> list[str]:
         run = row["phases"]["no-op"]
         tasks = run.get("tasks", [])
         total = sum(t["s"] for t in tasks)
-        path = "fast" if row["in_process"] else "ordinary"
         lines += [
             "",
-            f"Profile, pool no-op N={row['n']}, {path} path: {run['wall_s']:.2f} s wall = "
+            f"Profile, pool no-op N={row['n']}, {way(row)}: {run['wall_s']:.2f} s wall = "
             f"{run['wall_s'] - total:.2f} s start-up and exit + {total:.2f} s in {len(tasks)} tasks; slowest:",
         ]
         for task in sorted(tasks, key=lambda t: -t["s"])[:8]:
@@ -503,8 +547,8 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def check(name: str, met: bool, value: str) -> None:
         checks.append({"target": f"[28] {name}", "met": bool(met), "value": value})
 
-    runs = {(r["role"], r["in_process"]): r for r in results.get("speed") or []}
-    pool, ordinary = runs.get(("pool", True)), runs.get(("pool", False))
+    runs = {(r["role"], way(r)): r for r in results.get("speed") or []}
+    pool, ordinary, before = runs.get(("pool", "fast")), runs.get(("pool", "ordinary")), runs.get(("pool", "before"))
     if pool is None or ordinary is None:
         return checks
     n = pool["n"]
@@ -512,16 +556,29 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         wall = pool["phases"][phase]["wall_s"]
         check(f"pool {phase} at N={n} at most {limit:g} s wall", wall <= limit,
               f"{wall:.2f} s (ordinary path {ordinary['phases'][phase]['wall_s']:.2f} s)")  # fmt: skip
-        if ("dsr", True) in runs:
-            dsr = runs["dsr", True]["phases"][phase]["wall_s"]
+        if ("dsr", "fast") in runs:
+            dsr = runs["dsr", "fast"]["phases"][phase]["wall_s"]
             check(f"DSR role {phase} within {MAX_DSR_FACTOR:g}x of {limit:g} s", dsr <= MAX_DSR_FACTOR * limit,
                   f"{dsr:.2f} s")  # fmt: skip
-        cpu, base = pool["phases"][phase]["cpu_s"], ordinary["phases"][phase]["cpu_s"]
+        cpu = pool["phases"][phase]["cpu_s"]
+        # The target: "today" is the collection before issue 28's work, measured in the same run.
+        name = f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than before issue 28"
+        if before is None:
+            check(name, False, "not measured: the commit before issue 28 is not in this checkout's history")
+        else:
+            base = before["phases"][phase]["cpu_s"]
+            check(name, base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")
+        # Stricter, and what the in-process path alone is worth: the same roles on the ordinary module path, which
+        # gained every task cut too.
+        base = ordinary["phases"][phase]["cpu_s"]
         check(f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than the ordinary path",
               base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")  # fmt: skip
         for key in ("requests", "logins"):
             got, want = pool["phases"][phase][key], ordinary["phases"][phase][key]
             check(f"pool {phase}: {key} the same on both paths", got == want, f"{got} / {want}")
+        if before is not None:
+            got, want = pool["phases"][phase]["requests"], before["phases"][phase]["requests"]
+            check(f"pool {phase}: requests unchanged since before issue 28", got == want, f"{got} / {want}")
     fleets = {f["appliances"]: f["phases"]["converge"] for f in results["fleet"]}
     one = fleets.get(1)
     for count, limit in ((4, MAX_FLEET4_FACTOR_28), (16, MAX_FLEET16_FACTOR_28)):
