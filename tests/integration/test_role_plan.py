@@ -71,7 +71,6 @@ def test_every_bad_pool_input_fails_at_once_with_zero_requests(sim):
     assert sim.requests() == []  # not even a login
 
 
-
 ROLE_ALONE = """
 - hosts: localhost
   connection: local
@@ -108,6 +107,7 @@ def test_bad_protocol_from_the_environment_fails_with_zero_requests(sim, tmp_pat
     assert proc.returncode != 0 and recap(proc.stdout)["failed"] == 1, proc.stdout
     assert expected in proc.stdout, proc.stdout
     assert sim.requests() == []  # not even a login
+
 
 def test_typo_or_blank_survey_answer_never_empties_a_live_pool(sim, backend_factory):  # noqa: F811
     backends = [backend_factory() for _ in range(2)]
