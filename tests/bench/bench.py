@@ -9,7 +9,8 @@
 4. fleets of 1, 4 and 16 simulated appliances (one simulator process each, forks to match), tests/bench/fleet.yml;
 5. controller cost (issue 28), side by side in the same run: the pool role and the DSR role (playbooks/dsr.yml, its
    appliance play) at N = 100, converge and no-op, with the NITRO modules run in a fork of Ansible's worker (the
-   default) and the ordinary way (`netscaler_in_process: false`), each with its controller CPU and its tasks' times.
+   default) and the ordinary way (`netscaler_in_process: false`), and the pool role as it was before issue 28's
+   work (from git history), each with its controller CPU and its tasks' times.
 
 Per run: requests by method (from the simulator's request log), logins, wall time of ansible-playbook, the CPU
 time (user + system) of its whole process tree, and the peak resident memory of that tree (sampled every 50 ms
@@ -377,7 +378,7 @@ def speed(runner: Runner, size: int, repeats: int = 3) -> list[dict[str, Any]]:
                 median = ordered[len(ordered) // 2]
                 phases[phase] = {**median, "cpu_s_runs": [run["cpu_s"] for run in measured],
                                  "wall_s_runs": [run["wall_s"] for run in measured]}  # fmt: skip
-            row = {"role": role, "n": size, "path": way, "in_process": way == "fast", "phases": phases}
+            row = {"role": role, "n": size, "path": way, "phases": phases}
             if way == "before":
                 row["source"] = source
             rows.append(row)
@@ -478,11 +479,6 @@ def table(results: dict[str, Any]) -> list[str]:
     return lines + speed_table(results)
 
 
-def way(row: dict[str, Any]) -> str:
-    """fast, ordinary or before (results written before the before way was measured say in_process only)."""
-    return str(row.get("path") or ("fast" if row["in_process"] else "ordinary"))
-
-
 def speed_table(results: dict[str, Any]) -> list[str]:
     rows = results.get("speed") or []
     if not rows:
@@ -495,7 +491,7 @@ def speed_table(results: dict[str, Any]) -> list[str]:
     for row in rows:
         for phase, run in row["phases"].items():
             spread = " ".join(f"{c:.2f}" for c in run.get("cpu_s_runs", []))
-            lines.append(f"{row['role']:<5} {row['n']:>4} {phase:<9} | {way(row):<8} | {run['requests']:>8} "
+            lines.append(f"{row['role']:<5} {row['n']:>4} {phase:<9} | {row['path']:<8} | {run['requests']:>8} "
                          f"{run['logins']:>6} {len(run.get('tasks', [])):>5} {run['wall_s']:>6.2f}s "
                          f"{run['cpu_s']:>6.2f}s  [{spread}]")  # fmt: skip
     for row in rows:
@@ -506,7 +502,7 @@ def speed_table(results: dict[str, Any]) -> list[str]:
         total = sum(t["s"] for t in tasks)
         lines += [
             "",
-            f"Profile, pool no-op N={row['n']}, {way(row)}: {run['wall_s']:.2f} s wall = "
+            f"Profile, pool no-op N={row['n']}, {row['path']}: {run['wall_s']:.2f} s wall = "
             f"{run['wall_s'] - total:.2f} s start-up and exit + {total:.2f} s in {len(tasks)} tasks; slowest:",
         ]
         for task in sorted(tasks, key=lambda t: -t["s"])[:8]:
@@ -561,7 +557,10 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def check(name: str, met: bool, value: str) -> None:
         checks.append({"target": f"[28] {name}", "met": bool(met), "value": value})
 
-    runs = {(r["role"], way(r)): r for r in results.get("speed") or []}
+    def cpu_check(name: str, base: float, cpu: float) -> None:
+        check(name, base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")
+
+    runs = {(r["role"], r["path"]): r for r in results.get("speed") or []}
     pool, ordinary, before = runs.get(("pool", "fast")), runs.get(("pool", "ordinary")), runs.get(("pool", "before"))
     if pool is None or ordinary is None:
         return checks
@@ -580,13 +579,14 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if before is None:
             check(name, False, "not measured: the commit before issue 28 is not in this checkout's history")
         else:
-            base = before["phases"][phase]["cpu_s"]
-            check(name, base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")
+            cpu_check(name, before["phases"][phase]["cpu_s"], cpu)
         # Stricter, and what the in-process path alone is worth: the same roles on the ordinary module path, which
         # gained every task cut too.
-        base = ordinary["phases"][phase]["cpu_s"]
-        check(f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than the ordinary path",
-              base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")  # fmt: skip
+        cpu_check(
+            f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than the ordinary path",
+            ordinary["phases"][phase]["cpu_s"],
+            cpu,
+        )
         for key in ("requests", "logins"):
             got, want = pool["phases"][phase][key], ordinary["phases"][phase][key]
             check(f"pool {phase}: {key} the same on both paths", got == want, f"{got} / {want}")
@@ -653,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
                 results["pool"].append(row)
             save(args.output, results)
         if args.speed_size:
-            print(f"controller cost at N={args.speed_size}: fast and ordinary paths ...", flush=True)
+            print(f"controller cost at N={args.speed_size}: fast, ordinary and before issue 28 ...", flush=True)
             results["speed"] = speed(runner, args.speed_size, args.speed_repeats)
             save(args.output, results)
         for count in fleets:
