@@ -10,7 +10,10 @@
 5. controller cost (issue 28), side by side in the same run: the pool role and the DSR role (playbooks/dsr.yml, its
    appliance play) at N = 100, converge and no-op, with the NITRO modules run in a fork of Ansible's worker (the
    default) and the ordinary way (`netscaler_in_process: false`), and the pool role as it was before issue 28's
-   work (from git history), each with its controller CPU and its tasks' times.
+   work (from git history), each with its controller CPU and its tasks' times;
+6. Ansible alone: plays of as many tasks as the pool no-op and the fleet converge run, each task an
+   ``ansible.builtin.debug`` that does nothing, on 1 host and on every fleet size: what any run of that many tasks
+   costs on this machine, printed beside the targets it bounds.
 
 Per run: requests by method (from the simulator's request log), logins, wall time of ansible-playbook, the CPU
 time (user + system) of its whole process tree, and the peak resident memory of that tree (sampled every 50 ms
@@ -250,6 +253,7 @@ class Runner:
         official: bool = False,
         task_times: bool = False,
         collections: Path | None = None,
+        forks: int | None = None,
     ) -> dict[str, Any]:
         for sim in sims:
             sim.control("DELETE", "requests")
@@ -266,7 +270,7 @@ class Runner:
             cmd += ["-e", f"@{varfile}"]
         # forks = appliances: every host of a fleet runs at once (one host: the count does not matter)
         times = self.workdir / "task_times.json" if task_times else None
-        env = self.env(forks=len(sims), official=official, task_times=times, collections=collections)
+        env = self.env(forks=forks or len(sims), official=official, task_times=times, collections=collections)
         sim_cpu = -sum(sim.cpu_s() for sim in sims)
         proc, elapsed, peak, cpu = run_ansible(cmd, env)
         sim_cpu += sum(sim.cpu_s() for sim in sims)
@@ -317,15 +321,49 @@ def fleet(runner: Runner, count: int, size: int) -> dict[str, Any]:
     with simulators(count) as sims:
         hosts = {f"ns{i + 1:02d}": pool_vars(sim, size) for i, sim in enumerate(sims)}
         inventory = {"all": {"children": {"netscalers": {"hosts": hosts}}}}
-        converge = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory)
-        noop = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory)
+        converge = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory, task_times=True)
+        noop = runner.play(sims, FLEET_PLAYBOOK, inventory=inventory, task_times=True)
     return {"converge": converge, "no-op": noop}
+
+
+def ansible_alone(runner: Runner, tasks: int, hosts: int, repeats: int) -> dict[str, Any]:
+    """Ansible's own floor on this machine for a run of ``tasks`` tasks on ``hosts`` hosts (forks to match): a play
+    of that many ``ansible.builtin.debug`` tasks, which do no work but still cost what every task costs (a worker
+    forked per task and host, the result's trip back, the callbacks), after the same start-up. No role that runs
+    that many tasks can cost less. The median of ``repeats`` runs by CPU, with every run's CPU and wall time."""
+    book = runner.workdir / f"alone_{tasks}.yml"
+    steps = [{"name": f"Task {i + 1} doing nothing", "ansible.builtin.debug": {"msg": "nothing"}} for i in range(tasks)]
+    book.write_text(json.dumps([{"name": "Ansible alone", "hosts": "all", "connection": "local",
+                                  "gather_facts": False, "tasks": steps}]))  # fmt: skip
+    inventory = {"all": {"hosts": {f"host{i + 1:02d}": {} for i in range(hosts)}}}
+    runs = sorted((runner.play([], book, inventory=inventory, forks=hosts) for _ in range(repeats)),
+                  key=lambda run: run["cpu_s"])  # fmt: skip
+    median = runs[len(runs) // 2]
+    return {"tasks": tasks, "hosts": hosts, "wall_s": median["wall_s"], "cpu_s": median["cpu_s"],
+            "cpu_s_runs": [run["cpu_s"] for run in runs], "wall_s_runs": [run["wall_s"] for run in runs]}  # fmt: skip
 
 
 def dsr_vars(sim: Sim, size: int, **extra: Any) -> dict[str, Any]:
     connection = {k: v for k, v in pool_vars(sim, 0).items() if k.startswith("netscaler_")}
     return {**connection, "dsr_vserver_name": "bench-dsr", "dsr_vserver_vip": "192.0.2.81",
             "dsr_vserver_members": [{"ip": m["ip"]} for m in members(size)], **extra}  # fmt: skip
+
+
+def floors(runner: Runner, results: dict[str, Any], repeats: int) -> list[dict[str, Any]]:
+    """Ansible alone (ansible_alone()) for the runs issue 28's targets compare: the pool no-op's task count on one
+    host, and the fleet converge's on every fleet size."""
+    wanted: list[tuple[int, int]] = []
+    pool = next((r for r in results.get("speed") or [] if (r["role"], r["path"]) == ("pool", "fast")), None)
+    if pool is not None:
+        wanted.append((len(pool["phases"]["no-op"].get("tasks", [])), 1))
+    for entry in results["fleet"]:
+        wanted.append((len(entry["phases"]["converge"].get("tasks", [])), entry["appliances"]))
+    measured = []
+    for tasks, hosts in dict.fromkeys(wanted):
+        if tasks:
+            print(f"Ansible alone: {tasks} tasks that do nothing on {hosts} host(s) ...", flush=True)
+            measured.append(ansible_alone(runner, tasks, hosts, repeats))
+    return measured
 
 
 def before_28(workdir: Path) -> tuple[Path | None, str]:
@@ -507,6 +545,16 @@ def speed_table(results: dict[str, Any]) -> list[str]:
         ]
         for task in sorted(tasks, key=lambda t: -t["s"])[:8]:
             lines.append(f"  {task['s']:6.3f}s  {task['action']:<40} {task['task'][:60]}")
+    if results.get("ansible_alone"):
+        lines += [
+            "",
+            "Ansible alone (ansible.builtin.debug tasks that do nothing, forks = hosts): what any run of "
+            "that many tasks costs on this machine; the median of its runs by CPU (all runs' CPU in brackets)",
+        ]
+        for run in results["ansible_alone"]:
+            spread = " ".join(f"{c:.2f}" for c in run["cpu_s_runs"])
+            lines.append(f"  {run['tasks']:>3} tasks on {run['hosts']:>2} host(s): {run['wall_s']:6.2f}s wall "
+                         f"{run['cpu_s']:6.2f}s CPU  [{spread}]")  # fmt: skip
     return lines
 
 
@@ -546,7 +594,7 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if 1 in fleets and 16 in fleets:
         factor = fleets[16] / fleets[1]
         check(f"16 appliances converge in less than {MAX_FLEET16_FACTOR}x the time of one",
-              factor < MAX_FLEET16_FACTOR, f"{factor:.2f}x")  # fmt: skip
+              factor < MAX_FLEET16_FACTOR, f"{factor:.2f}x{alone_factor(results, 16, MAX_FLEET16_FACTOR)}")  # fmt: skip
     return checks + speed_targets(results)
 
 
@@ -557,14 +605,22 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def check(name: str, met: bool, value: str) -> None:
         checks.append({"target": f"[28] {name}", "met": bool(met), "value": value})
 
-    def cpu_check(name: str, base: float, cpu: float) -> None:
-        check(name, base >= MIN_CPU_RATIO * cpu, f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)")
-
     runs = {(r["role"], r["path"]): r for r in results.get("speed") or []}
     pool, ordinary, before = runs.get(("pool", "fast")), runs.get(("pool", "ordinary")), runs.get(("pool", "before"))
     if pool is None or ordinary is None:
         return checks
     n = pool["n"]
+
+    def cpu_check(name: str, base: float, cpu: float, tasks: int) -> None:
+        value = f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)"
+        floor = alone(results, tasks, 1)
+        if floor is not None:
+            # What the run costs above Ansible's own cost for its tasks: the part a role or module can still cut.
+            value += (f"; Ansible alone, {tasks} tasks that do nothing: {floor['cpu_s']:.2f} s, so above it "
+                      f"{base - floor['cpu_s']:.2f} s -> {cpu - floor['cpu_s']:.2f} s "
+                      f"({(base - floor['cpu_s']) / max(cpu - floor['cpu_s'], 0.01):.1f}x)")  # fmt: skip
+        check(name, base >= MIN_CPU_RATIO * cpu, value)
+
     for phase, limit in (("no-op", MAX_SPEED_NOOP_S), ("converge", MAX_SPEED_CONVERGE_S)):
         wall = pool["phases"][phase]["wall_s"]
         check(f"pool {phase} at N={n} at most {limit:g} s wall", wall <= limit,
@@ -574,18 +630,20 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             check(f"DSR role {phase} within {MAX_DSR_FACTOR:g}x of {limit:g} s", dsr <= MAX_DSR_FACTOR * limit,
                   f"{dsr:.2f} s")  # fmt: skip
         cpu = pool["phases"][phase]["cpu_s"]
+        tasks = len(pool["phases"][phase].get("tasks", []))
         # The target: "today" is the collection before issue 28's work, measured in the same run.
         name = f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than before issue 28"
         if before is None:
             check(name, False, "not measured: the commit before issue 28 is not in this checkout's history")
         else:
-            cpu_check(name, before["phases"][phase]["cpu_s"], cpu)
+            cpu_check(name, before["phases"][phase]["cpu_s"], cpu, tasks)
         # Stricter, and what the in-process path alone is worth: the same roles on the ordinary module path, which
         # gained every task cut too.
         cpu_check(
             f"pool {phase}: controller CPU at least {MIN_CPU_RATIO:g}x less than the ordinary path",
             ordinary["phases"][phase]["cpu_s"],
             cpu,
+            tasks,
         )
         for key in ("requests", "logins"):
             got, want = pool["phases"][phase][key], ordinary["phases"][phase][key]
@@ -605,8 +663,29 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         floor = used / (os.cpu_count() or 1) / one["wall_s"]
         check(f"{count} appliances (forks {count}) converge within {limit:g}x of one", factor <= limit,
               f"{factor:.2f}x; CPU-bound floor on {os.cpu_count()} cores: {floor:.2f}x ({fleets[count]['cpu_s']:.1f} "
-              f"s CPU for {count} runs, {fleets[count].get('sim_cpu_s', 0.0):.1f} s of the simulators)")  # fmt: skip
+              f"s CPU for {count} runs, {fleets[count].get('sim_cpu_s', 0.0):.1f} s of the simulators)"
+              f"{alone_factor(results, count, limit)}")  # fmt: skip
     return checks
+
+
+def alone(results: dict[str, Any], tasks: int, hosts: int) -> dict[str, Any] | None:
+    """The Ansible-alone run (ansible_alone()) of ``tasks`` tasks on ``hosts`` hosts, if the bench measured it."""
+    return next((a for a in results.get("ansible_alone") or [] if (a["tasks"], a["hosts"]) == (tasks, hosts)), None)
+
+
+def alone_factor(results: dict[str, Any], count: int, limit: float) -> str:
+    """How much longer Ansible alone takes for the fleet converge's tasks on ``count`` hosts than on one: what a
+    role of that many tasks cannot beat on this machine, whatever its tasks do (empty if not measured)."""
+    fleet = {f["appliances"]: f["phases"]["converge"] for f in results["fleet"]}
+    tasks = len(fleet.get(1, {}).get("tasks", []))
+    one, many = alone(results, tasks, 1), alone(results, tasks, count)
+    if not tasks or one is None or many is None:
+        return ""
+    factor = many["wall_s"] / one["wall_s"]
+    return (
+        f"; Ansible alone, {tasks} tasks that do nothing: {factor:.2f}x ({one['wall_s']:.2f} s -> {many['wall_s']:.2f}"
+        f" s){', over the target: Ansible alone misses it on this machine' if factor > limit else ''}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -663,6 +742,8 @@ def main(argv: list[str] | None = None) -> int:
                  "phases": fleet(runner, count, args.fleet_members)}
             )  # fmt: skip
             save(args.output, results)
+        results["ansible_alone"] = floors(runner, results, args.speed_repeats)
+        save(args.output, results)
         # netscaler.adc last and smallest first: by far the longest part, and an estimate can skip a size.
         last_official: tuple[int, float] | None = None  # (N, seconds for converge + no-op)
         for size, latency in sorted(runs, key=lambda run: (run[1], run[0])) if official is not None else []:
