@@ -350,12 +350,12 @@ def dsr_vars(sim: Sim, size: int, **extra: Any) -> dict[str, Any]:
 
 
 def floors(runner: Runner, results: dict[str, Any], repeats: int) -> list[dict[str, Any]]:
-    """Ansible alone (ansible_alone()) for the runs issue 28's targets compare: the pool no-op's task count on one
-    host, and the fleet converge's on every fleet size."""
+    """Ansible alone (ansible_alone()) for the runs issue 28's targets compare: the pool converge's and no-op's task
+    counts on one host, and the fleet converge's on every fleet size."""
     wanted: list[tuple[int, int]] = []
     pool = next((r for r in results.get("speed") or [] if (r["role"], r["path"]) == ("pool", "fast")), None)
     if pool is not None:
-        wanted.append((len(pool["phases"]["no-op"].get("tasks", [])), 1))
+        wanted += [(len(run.get("tasks", [])), 1) for run in pool["phases"].values()]
     for entry in results["fleet"]:
         wanted.append((len(entry["phases"]["converge"].get("tasks", [])), entry["appliances"]))
     measured = []
@@ -387,7 +387,7 @@ def speed(runner: Runner, size: int, repeats: int = 3) -> list[dict[str, Any]]:
     appliance play did not change its module path then). Each way ``repeats`` times in turn on a simulator reset in
     between; every run with its CPU time and its tasks' times. A phase reports its median run by CPU time: one run
     of a few seconds moves by 10 % with whatever else the machine does, and the median of the runs of every way,
-    taken in turn, keeps the comparison fair."""
+    taken in turn (each round starting with the next way), keeps the comparison fair."""
     before, source = before_28(runner.workdir)
     print(f"  before issue 28: {source if before else 'not measured: ' + source}", flush=True)
     rows: list[dict[str, Any]] = []
@@ -398,8 +398,11 @@ def speed(runner: Runner, size: int, repeats: int = 3) -> list[dict[str, Any]]:
             ways["before"] = {}
         runs: dict[str, dict[str, list[dict[str, Any]]]] = {way: {} for way in ways}
         with simulators(1) as (sim,):
-            for _ in range(repeats):
-                for way, extra_vars in ways.items():
+            order = list(ways)
+            for repeat in range(repeats):
+                # Each repeat starts with the next way: no way always runs first (or last) in its round.
+                for way in order[repeat % len(order) :] + order[: repeat % len(order)]:
+                    extra_vars = ways[way]
                     sim.control("POST", "reset")
                     extra = variables(sim, size, **extra_vars)
                     book, collections = playbook, None
@@ -616,8 +619,8 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         floor = alone(results, tasks, 1)
         if floor is not None:
             # What the run costs above Ansible's own cost for its tasks: the part a role or module can still cut.
-            value += (f"; Ansible alone, {tasks} tasks that do nothing: {floor['cpu_s']:.2f} s, so above it "
-                      f"{base - floor['cpu_s']:.2f} s -> {cpu - floor['cpu_s']:.2f} s "
+            value += (f"; floor: Ansible alone, {tasks} tasks that do nothing, {floor['cpu_s']:.2f} s; above that "
+                      f"floor {base - floor['cpu_s']:.2f} s -> {cpu - floor['cpu_s']:.2f} s "
                       f"({(base - floor['cpu_s']) / max(cpu - floor['cpu_s'], 0.01):.1f}x)")  # fmt: skip
         check(name, base >= MIN_CPU_RATIO * cpu, value)
 
