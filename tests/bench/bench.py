@@ -615,13 +615,14 @@ def speed_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     n = pool["n"]
 
     def cpu_check(name: str, base: float, cpu: float, tasks: int) -> None:
-        value = f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.1f}x)"
+        # Two decimals: a ratio of 2.97 must not print as the 3.0 it misses.
+        value = f"{base:.2f} s -> {cpu:.2f} s ({base / cpu:.2f}x)"
         floor = alone(results, tasks, 1)
         if floor is not None:
             # What the run costs above Ansible's own cost for its tasks: the part a role or module can still cut.
             value += (f"; floor: Ansible alone, {tasks} tasks that do nothing, {floor['cpu_s']:.2f} s; above that "
                       f"floor {base - floor['cpu_s']:.2f} s -> {cpu - floor['cpu_s']:.2f} s "
-                      f"({(base - floor['cpu_s']) / max(cpu - floor['cpu_s'], 0.01):.1f}x)")  # fmt: skip
+                      f"({(base - floor['cpu_s']) / max(cpu - floor['cpu_s'], 0.01):.2f}x)")  # fmt: skip
         check(name, base >= MIN_CPU_RATIO * cpu, value)
 
     for phase, limit in (("no-op", MAX_SPEED_NOOP_S), ("converge", MAX_SPEED_CONVERGE_S)):
