@@ -11,7 +11,7 @@
    appliance play) at N = 100, converge and no-op, with the NITRO modules run in a fork of Ansible's worker (the
    default) and the ordinary way (`netscaler_in_process: false`), and the pool role as it was before issue 28's
    work (from git history), each with its controller CPU and its tasks' times;
-6. Ansible alone: plays of as many tasks as the pool no-op and the fleet converge run, each task an
+6. Ansible alone: plays of as many tasks as the pool converge and no-op and the fleet converge run, each task an
    ``ansible.builtin.debug`` that does nothing, on 1 host and on every fleet size: what any run of that many tasks
    costs on this machine, printed beside the targets it bounds.
 
