@@ -206,16 +206,14 @@ def check_connection(problems: Problems, given: Mapping[str, Any], environ: Mapp
 
 
 def check_protocol(problems: Problems, label: str, value: Any) -> None:
+    # Exact, as the modules' argument spec compares: one_of() would take "HTTPS", which the modules refuse.
     choices = connection_argument_spec()["nitro_protocol"]["choices"]
     if value not in choices:
         problems.add(f"{label}: {value!r} must be one of {', '.join(choices)} (the scheme of the NITRO API's URL)")
 
 
 def check_validate_certs(problems: Problems, label: str, value: Any) -> None:
-    try:
-        boolean(value, strict=True)
-    except TypeError:
-        problems.add(f"{label}: {value!r} must be true or false (a survey's 'true'/'false' or 'yes'/'no' too)")
+    to_bool(problems, label, value)  # the rule of every boolean role variable, a survey's 'true' and 'no' included
 
 
 def check_timeout(problems: Problems, label: str, value: Any) -> None:

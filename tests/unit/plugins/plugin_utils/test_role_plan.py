@@ -450,9 +450,17 @@ CONNECTION_BAD = [
     ({"netscaler_nitro_protocol": "ftp"}, {}, "netscaler_nitro_protocol: 'ftp' must be one of https, http"),
     ({"netscaler_nitro_protocol": "HTTPS"}, {}, "netscaler_nitro_protocol: 'HTTPS' must be one of https, http"),
     ({}, {"NETSCALER_NITRO_PROTOCOL": "htps"}, "NETSCALER_NITRO_PROTOCOL (environment): 'htps' must be one of"),
-    ({"netscaler_validate_certs": "maybe"}, {}, "netscaler_validate_certs: 'maybe' must be true or false"),
-    ({"netscaler_validate_certs": [True]}, {}, "netscaler_validate_certs: [True] must be true or false"),
-    ({}, {"NETSCALER_VALIDATE_CERTS": "sometimes"}, "NETSCALER_VALIDATE_CERTS (environment): 'sometimes' must be"),
+    (
+        {"netscaler_validate_certs": "maybe"},
+        {},
+        "netscaler_validate_certs: 'maybe' is not a boolean; use true or false",
+    ),
+    ({"netscaler_validate_certs": [True]}, {}, "netscaler_validate_certs: [True] is not a boolean; use true or false"),
+    (
+        {},
+        {"NETSCALER_VALIDATE_CERTS": "sometimes"},
+        "NETSCALER_VALIDATE_CERTS (environment): 'sometimes' is not a boolean",
+    ),
 ]
 CONNECTION_GOOD = [
     ({"netscaler_nitro_timeout": 30}, {}),
